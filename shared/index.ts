@@ -1,0 +1,57 @@
+// What plugin and sidecar share: the action catalogue, wire schemas, canonical JSON and hashing.
+
+export type { ActionClass, ActionName, ActionParams } from './actions.ts';
+export {
+  ACTION_CLASS,
+  ACTION_DESCRIPTIONS,
+  ACTION_NAMES,
+  ActionNameSchema,
+  ActionParamSchemas,
+  AddressListSchema,
+  AddressSchema,
+  IdSchema,
+  isActionName,
+  SEND_ACTIONS,
+  TimeSchema,
+} from './actions.ts';
+export { CanonicalJsonError, canonicalize } from './canonical-json.ts';
+export type { Sha256Digest } from './hash.ts';
+export { canonicalDigest, isSha256Digest, sha256Digest, sha256Hex } from './hash.ts';
+export type {
+  CatalogResponse,
+  DecisionPayload,
+  DecisionView,
+  Effect,
+  ErrorBody,
+  Health,
+  LockdownPayload,
+  Posture,
+  PostureCheck,
+  ProposalRequest,
+  ProposalResponse,
+  ProposalStatus,
+  ProposalView,
+  Session,
+} from './wire.ts';
+export {
+  API_VERSION,
+  CatalogEntrySchema,
+  CatalogResponseSchema,
+  DecisionPayloadSchema,
+  DecisionViewSchema,
+  EffectSchema,
+  ErrorBodySchema,
+  FINAL_STATUSES,
+  HealthSchema,
+  LockdownPayloadSchema,
+  PostureCheckSchema,
+  PostureSchema,
+  ProposalErrorSchema,
+  ProposalRequestSchema,
+  ProposalResponseSchema,
+  ProposalStatusSchema,
+  ProposalViewSchema,
+  SessionSchema,
+  SignedStatementSchema,
+  TokenResponseSchema,
+} from './wire.ts';

@@ -1,0 +1,61 @@
+// The contract between proposals/ and the gog execution path.
+import type { ActionName } from '../../shared/index.ts';
+
+export interface GogConfig {
+  /** Absolute path of the gog (or fake gog) executable. */
+  readonly binary: string;
+  /** GOG_HOME the sidecar owns; passed as env and as --home. */
+  readonly home: string;
+  /** The mailbox owner's account, always passed as --account. */
+  readonly account: string;
+  readonly timeoutMs: number;
+  readonly maxOutputBytes: number;
+  /** Add --gmail-no-send to every call (policy denies every send-class action). */
+  readonly noSend: boolean;
+  /** Pass --wrap-untrusted so gog marks mailbox text as external content. */
+  readonly wrapUntrusted: boolean;
+}
+
+/** Everything needed to spawn gog for one action; argv excludes the binary itself. */
+export interface GogPlan {
+  readonly argv: readonly string[];
+  readonly stdin?: string;
+}
+
+export type GogErrorCode =
+  | 'GOG_BLOCKED'
+  | 'GOG_USAGE'
+  | 'GOG_AUTH_REQUIRED'
+  | 'GOG_NOT_FOUND'
+  | 'GOG_PERMISSION_DENIED'
+  | 'GOG_RATE_LIMITED'
+  | 'GOG_RETRYABLE'
+  | 'GOG_CONFIG'
+  | 'GOG_CANCELLED'
+  | 'GOG_FAILED'
+  | 'GOG_TIMEOUT'
+  | 'GOG_MISSING_BINARY'
+  | 'GOG_OUTPUT_TOO_LARGE'
+  | 'GOG_BAD_OUTPUT';
+
+export interface GogRunInfo {
+  readonly exitCode: number | null;
+  readonly durationMs: number;
+  readonly stdoutDigest: string;
+  readonly stderrDigest: string;
+  readonly attempts: number;
+}
+
+export type GogOutcome =
+  | { readonly ok: true; readonly result: unknown; readonly info: GogRunInfo }
+  | {
+      readonly ok: false;
+      readonly code: GogErrorCode;
+      /** What happened and what the operator should do next. Never contains mailbox content. */
+      readonly message: string;
+      readonly info: GogRunInfo;
+    };
+
+export interface GogExecutor {
+  execute(action: ActionName, params: unknown, signal?: AbortSignal): Promise<GogOutcome>;
+}
