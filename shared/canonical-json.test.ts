@@ -17,7 +17,7 @@ describe('canonicalize (RFC 8785)', () => {
   });
 
   it('matches the RFC 8785 number examples', () => {
-    const values = [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001];
+    const values = [Number.parseFloat('333333333.33333329'), 1e30, 4.5, 2e-3, 0.000000000000000000000000001];
     expect(canonicalize(values)).toBe('[333333333.3333333,1e+30,4.5,0.002,1e-27]');
   });
 
