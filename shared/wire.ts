@@ -113,6 +113,11 @@ export type DecisionPayload = z.infer<typeof DecisionPayloadSchema>;
 /** Payload of an operator's signed lockdown statement. */
 export const LockdownPayloadSchema = z.strictObject({
   lockdown: z.boolean(),
+  /** Optional: "global" (the default) or "principal:<agent id>". */
+  scope: z
+    .string()
+    .regex(/^(global|principal:[a-z0-9][a-z0-9_.-]{0,63})$/, 'must be "global" or "principal:<agent id>"')
+    .optional(),
   reason: z.string().min(1).max(1024),
   approver: z.string().min(1).max(128),
   nonce: z.string().min(16).max(128),

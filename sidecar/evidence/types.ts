@@ -18,7 +18,8 @@ export type EvidenceType =
   | 'lockdown_changed'
   | 'auth_failed'
   | 'token_minted'
-  | 'evidence_recovered';
+  | 'evidence_recovered'
+  | 'evidence_pruned';
 
 /**
  * One event as the caller hands it over. SECURITY: `data` must already be free of mail bodies,
@@ -43,3 +44,31 @@ export interface EvidenceLog {
   blind(value: string): string;
   close(): Promise<void>;
 }
+
+/** A signed checkpoint as handed to an export sink. */
+export interface ExportedCheckpoint {
+  readonly origin: string;
+  readonly size: number;
+  /** Base64 Merkle root over the first `size` records. */
+  readonly root: string;
+  /** The whole signed note, exactly as stored beside the log. */
+  readonly text: string;
+}
+
+/** Where checkpoints go so that they leave the host (a directory the operator owns, a command, a witness). */
+export interface CheckpointSink {
+  readonly name: string;
+  put(checkpoint: ExportedCheckpoint): Promise<void>;
+}
+
+/** What the log reports about itself besides appends; never carries record contents. */
+export type EvidenceLogEvent =
+  | { readonly kind: 'checkpoint'; readonly size: number; readonly file: string }
+  | { readonly kind: 'checkpoint_failed'; readonly size: number; readonly error: Error }
+  | { readonly kind: 'sink_failed'; readonly sink: string; readonly size: number; readonly error: Error }
+  | { readonly kind: 'rotated'; readonly segment: string }
+  | { readonly kind: 'rotate_failed'; readonly error: Error }
+  | { readonly kind: 'pruned'; readonly segments: readonly string[]; readonly anchorSize: number }
+  | { readonly kind: 'prune_failed'; readonly error: Error }
+  | { readonly kind: 'recovered'; readonly segment: string; readonly line: number; readonly quarantine: string }
+  | { readonly kind: 'write_failed'; readonly error: Error; readonly fatal: boolean };

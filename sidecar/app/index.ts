@@ -1,0 +1,6 @@
+// Wiring of the running sidecar.
+
+export type { PostureContext } from './posture.ts';
+export { buildPosture } from './posture.ts';
+export type { SidecarHandle, StartOptions } from './start.ts';
+export { startSidecar } from './start.ts';

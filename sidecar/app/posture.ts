@@ -1,0 +1,49 @@
+// Gathers what posture needs from the running configuration and asks the posture domain to observe it.
+import type { Posture } from '../../shared/index.ts';
+import type { LoadedConfig } from '../config/index.ts';
+import { type CompiledPolicy, policyDeniesAllSends } from '../policy/index.ts';
+import { createRealProbes, runPosture } from '../posture/index.ts';
+
+export interface PostureContext {
+  readonly agentSocket: string;
+  readonly operatorSocket: string;
+  readonly policy: CompiledPolicy;
+  readonly evidenceVerdict?: () => Promise<'intact' | 'tampered' | 'cannot_verify' | 'unknown'>;
+}
+
+export async function buildPosture(loaded: LoadedConfig, ctx: PostureContext): Promise<Posture> {
+  const { config } = loaded;
+  const keys = [
+    config.evidence.signingKey,
+    config.evidence.blindingKey,
+    ...(config.tokens.signingKey ? [config.tokens.signingKey] : []),
+    ...config.approvals.approvers.flatMap((a) => (a.secret ? [a.secret] : [])),
+  ];
+  return runPosture(
+    {
+      sidecar: { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 },
+      agent: { ...(config.agent.user ? { user: config.agent.user } : {}) },
+      paths: {
+        config: loaded.file,
+        policy: config.policy,
+        stateDir: config.paths.stateDir,
+        evidenceDir: config.paths.evidenceDir,
+        gogHome: config.gog.home,
+        keys,
+        agentSocket: ctx.agentSocket,
+        operatorSocket: ctx.operatorSocket,
+        ...(config.evidence.export?.dir ? { checkpointExportDir: config.evidence.export.dir } : {}),
+      },
+      approvalMode: config.approvals.mode,
+      evidence: {
+        verdict: ctx.evidenceVerdict ? await ctx.evidenceVerdict() : 'unknown',
+        checkpointsExported: config.evidence.export !== undefined,
+      },
+      gog: { backend: config.gog.backend, binary: config.gog.binary, account: config.gog.account },
+      policyDeniesSend: policyDeniesAllSends(ctx.policy),
+    },
+    createRealProbes({
+      gog: { binary: config.gog.binary, home: config.gog.home, account: config.gog.account },
+    }),
+  );
+}

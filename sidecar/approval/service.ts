@@ -1,0 +1,239 @@
+// Applies signed operator decisions: bound to proposal id and hash, single-use nonces, quorum, evidence for every refusal.
+import { ACTION_CLASS, DecisionPayloadSchema, LockdownPayloadSchema } from '../../shared/index.ts';
+import { MailwardenError } from '../errors.ts';
+import type { EvidenceLog } from '../evidence/types.ts';
+import { type CompiledPolicy, evaluatePolicy } from '../policy/index.ts';
+import { type ProposalRow, type ProposalService, toView, unsealProposal } from '../proposals/index.ts';
+import type { StateDb } from '../state/index.ts';
+import type { ApproverKeyring } from './keys.ts';
+import { verifyStatement } from './statements.ts';
+
+export class ApprovalError extends MailwardenError<'APPROVAL_REFUSED' | 'NOT_FOUND' | 'EVIDENCE_UNAVAILABLE'> {
+  override readonly name = 'ApprovalError';
+}
+
+export interface ApprovalServiceDeps {
+  readonly db: StateDb;
+  readonly policy: CompiledPolicy;
+  readonly proposals: ProposalService;
+  readonly keyring: ApproverKeyring;
+  readonly evidence: EvidenceLog;
+  readonly now: () => Date;
+  readonly skewSeconds: number;
+  /** Extra facts for the approval card (derived recipients, thread, escalations). */
+  readonly describe?: (row: ProposalRow) => Promise<Record<string, unknown>> | Record<string, unknown>;
+}
+
+export function createApprovalService(deps: ApprovalServiceDeps) {
+  const { db } = deps;
+  const useNonce = db.prepare('INSERT OR IGNORE INTO used_nonces (nonce, used_at, expires_at) VALUES (?, ?, ?)');
+  const addApproval = db.prepare(
+    'INSERT OR IGNORE INTO approvals (proposal_id, approver, decision, jws, at) VALUES (?, ?, ?, ?, ?)',
+  );
+  const approvalsOf = db.prepare('SELECT approver, decision, jws, at FROM approvals WHERE proposal_id = ? ORDER BY at');
+  const iso = () => deps.now().toISOString();
+  const allowedApprovers = new Set(deps.policy.policy.approvals.approvers);
+
+  function quorumFor(row: ProposalRow): number {
+    return deps.policy.policy.approvals.quorum[ACTION_CLASS[row.action]];
+  }
+
+  async function refuse(
+    proposalId: string | null,
+    approver: string | undefined,
+    reason: string,
+    message: string,
+  ): Promise<never> {
+    try {
+      await deps.evidence.append({
+        type: 'approval_refused',
+        ...(proposalId ? { proposalId } : {}),
+        data: { reason, approver: approver ?? null },
+      });
+    } catch {
+      throw new ApprovalError(
+        'EVIDENCE_UNAVAILABLE',
+        'the evidence log cannot be written; nothing was decided (fail closed)',
+      );
+    }
+    throw new ApprovalError('APPROVAL_REFUSED', message);
+  }
+
+  async function decide(proposalId: string, jws: string): Promise<{ proposalId: string; outcome: string }> {
+    const check = await verifyStatement(jws, DecisionPayloadSchema, deps.keyring, {
+      now: deps.now(),
+      skewSeconds: deps.skewSeconds,
+    });
+    if (!check.ok) return refuse(proposalId, check.approver, check.reason, `decision refused: ${check.message}`);
+    const p = check.payload;
+    if (p.proposalId !== proposalId) {
+      return refuse(
+        proposalId,
+        p.approver,
+        'wrong_proposal',
+        `decision refused: it was signed for proposal ${p.proposalId}, not ${proposalId}`,
+      );
+    }
+    const row = deps.proposals.repo.get(proposalId);
+    if (!row) return refuse(proposalId, p.approver, 'unknown_proposal', `decision refused: no proposal ${proposalId}`);
+    if (p.proposalHash !== row.hash) {
+      return refuse(
+        proposalId,
+        p.approver,
+        'wrong_hash',
+        'decision refused: the signed hash is not the hash of this proposal; review the card again and sign what it shows',
+      );
+    }
+    if (allowedApprovers.size > 0 && !allowedApprovers.has(p.approver)) {
+      return refuse(
+        proposalId,
+        p.approver,
+        'approver_not_allowed',
+        `decision refused: policy does not let ${p.approver} decide`,
+      );
+    }
+    await deps.proposals.expireDue();
+    const current = deps.proposals.repo.get(proposalId)!;
+    if (current.status !== 'pending_approval') {
+      return refuse(
+        proposalId,
+        p.approver,
+        'not_pending',
+        `decision refused: proposal ${proposalId} is ${current.status}, no longer pending`,
+      );
+    }
+    // INVARIANT: a nonce is consumed before anything else happens, so a replayed statement can never count twice.
+    if (useNonce.run(p.nonce, iso(), new Date(p.exp * 1000).toISOString()).changes !== 1) {
+      return refuse(
+        proposalId,
+        p.approver,
+        'replay',
+        'decision refused: this signed statement was already used (replay)',
+      );
+    }
+    try {
+      await deps.evidence.append({
+        type: 'approval_accepted',
+        proposalId,
+        data: { approver: p.approver, decision: p.decision, hash: row.hash, nonce: p.nonce, jws },
+      });
+    } catch {
+      throw new ApprovalError(
+        'EVIDENCE_UNAVAILABLE',
+        'the evidence log cannot be written; nothing was decided (fail closed)',
+      );
+    }
+    addApproval.run(proposalId, p.approver, p.decision, jws, iso());
+
+    if (p.decision === 'reject') {
+      await deps.proposals.record({ type: 'proposal_rejected', proposalId, data: { by: p.approver } });
+      deps.proposals.repo.transition(proposalId, 'pending_approval', 'rejected', iso());
+      deps.proposals.emit(proposalId);
+      return { proposalId, outcome: 'rejected' };
+    }
+    const approvers = approvingApprovers(row);
+    const needed = quorumFor(row);
+    if (approvers.length < needed) return { proposalId, outcome: `approved_by_${approvers.length}_of_${needed}` };
+    const windowEnd = new Date(
+      deps.now().getTime() + deps.policy.policy.approvals.executionWindowSeconds * 1000,
+    ).toISOString();
+    await deps.proposals.record({ type: 'proposal_approved', proposalId, data: { approvers, quorum: needed } });
+    if (deps.proposals.repo.transition(proposalId, 'pending_approval', 'approved', iso(), windowEnd)) {
+      deps.proposals.emit(proposalId);
+      await deps.proposals.execute(proposalId);
+    }
+    return { proposalId, outcome: deps.proposals.repo.get(proposalId)?.status ?? 'approved' };
+  }
+
+  /** Distinct approvers whose stored approve-statements still verify against this row's hash. */
+  function approvingApprovers(row: ProposalRow): string[] {
+    const rows = approvalsOf.all(row.id) as { approver: string; decision: string; jws: string }[];
+    return [...new Set(rows.filter((r) => r.decision === 'approve').map((r) => r.approver))];
+  }
+
+  /**
+   * Execution-time re-check: re-verify every stored signature against the hash re-computed from the stored bytes.
+   * SECURITY: a state-database writer who edits the proposal, the hash or the decision cannot make it executable.
+   */
+  async function verifyForExecution(
+    row: ProposalRow,
+    hash: string,
+  ): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const unsealed = unsealProposal(row.canonical, hash);
+    if (!unsealed.ok) return { ok: false, reason: unsealed.reason };
+    const storedDecision = JSON.parse(row.decision) as { effect?: string };
+    const policyNow = evaluatePolicy(deps.policy, {
+      action: row.action,
+      principal: row.principal,
+      lockdown: { global: null, principal: null },
+    });
+    const needsApproval = storedDecision.effect !== 'allow' || !policyNow.ok || policyNow.decision.effect !== 'allow';
+    if (!needsApproval) return { ok: true };
+    const rows = approvalsOf.all(row.id) as { approver: string; decision: string; jws: string }[];
+    const valid = new Set<string>();
+    for (const r of rows) {
+      if (r.decision !== 'approve') continue;
+      // Expiry was checked when the statement arrived; here only the binding and the key matter.
+      const check = await verifyStatement(r.jws, DecisionPayloadSchema, deps.keyring, {
+        now: new Date(0),
+        skewSeconds: Number.MAX_SAFE_INTEGER,
+      });
+      if (
+        check.ok &&
+        check.payload.proposalId === row.id &&
+        check.payload.proposalHash === hash &&
+        check.payload.decision === 'approve'
+      ) {
+        valid.add(check.approver);
+      }
+    }
+    const needed = quorumFor(row);
+    return valid.size >= needed
+      ? { ok: true }
+      : { ok: false, reason: `only ${valid.size} of ${needed} required approvals verify against the stored proposal` };
+  }
+
+  async function lockdown(jws: string): Promise<{ lockdown: boolean; scope: string }> {
+    const check = await verifyStatement(jws, LockdownPayloadSchema, deps.keyring, {
+      now: deps.now(),
+      skewSeconds: deps.skewSeconds,
+    });
+    if (!check.ok) return refuse(null, check.approver, check.reason, `lockdown statement refused: ${check.message}`);
+    const p = check.payload;
+    if (useNonce.run(p.nonce, iso(), new Date(p.exp * 1000).toISOString()).changes !== 1) {
+      return refuse(null, p.approver, 'replay', 'lockdown statement refused: it was already used (replay)');
+    }
+    const scope = p.scope ?? 'global';
+    await deps.proposals.record({
+      type: 'lockdown_changed',
+      data: { lockdown: p.lockdown, scope, reason: p.reason, actor: p.approver, jws },
+    });
+    if (p.lockdown) deps.proposals.lockdowns.set(scope, p.reason, iso(), p.approver);
+    else deps.proposals.lockdowns.clear(scope);
+    return { lockdown: p.lockdown, scope };
+  }
+
+  async function card(proposalId: string): Promise<Record<string, unknown>> {
+    const rec = deps.proposals.load(proposalId);
+    if (!rec) throw new ApprovalError('NOT_FOUND', `no proposal ${proposalId}`);
+    const unsealed = unsealProposal(rec.row.canonical, rec.row.hash);
+    const stored = unsealed.ok ? unsealed.proposal : null;
+    const rows = approvalsOf.all(proposalId) as { approver: string; decision: string; at: string }[];
+    return {
+      ...toView(rec),
+      principal: rec.row.principal,
+      class: ACTION_CLASS[rec.row.action],
+      params: stored?.params ?? null,
+      justification: stored?.justification ?? null,
+      session: stored?.session ?? null,
+      integrity: unsealed.ok ? 'ok' : `TAMPERED: ${unsealed.reason}`,
+      approvals: rows.map((r) => ({ approver: r.approver, decision: r.decision, at: r.at })),
+      quorum: quorumFor(rec.row),
+      ...(deps.describe ? await deps.describe(rec.row) : {}),
+    };
+  }
+
+  return { decide, lockdown, card, verifyForExecution };
+}
+
+export type ApprovalService = ReturnType<typeof createApprovalService>;

@@ -1,0 +1,29 @@
+// `mailwarden evidence verify`: the evidence domain's verifier, fed the paths from the config.
+
+import { loadConfig } from '../config/index.ts';
+import { evidenceVerifyCommand } from '../evidence/index.ts';
+import { type CliIo, configPathFrom, UsageError } from './io.ts';
+
+export async function evidenceCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'verify')
+    throw new UsageError('usage: mailwarden evidence verify [--json] [--proposal ID] [--config FILE]');
+  const idx = rest.indexOf('--config');
+  const inline = rest.find((a) => a.startsWith('--config='));
+  const configArg = idx >= 0 ? rest[idx + 1] : inline?.slice('--config='.length);
+  if (idx >= 0 && !configArg) throw new UsageError('--config needs a FILE');
+  const forward = rest.filter(
+    (a, i) => !(a === '--config' || (idx >= 0 && i === idx + 1) || a.startsWith('--config=')),
+  );
+  const { config } = loadConfig(configPathFrom(configArg, io.env));
+  const approverKeyPaths = Object.fromEntries(
+    config.approvals.mode === 'eddsa'
+      ? config.approvals.approvers.flatMap((a) => (a.publicKey ? [[a.id, a.publicKey]] : []))
+      : [],
+  );
+  return evidenceVerifyCommand(
+    forward,
+    { stdout: io.stdout, stderr: io.stderr, isTTY: io.stdoutIsTTY },
+    { dir: config.paths.evidenceDir, publicKeyPath: config.evidence.publicKey, approverKeyPaths },
+  );
+}

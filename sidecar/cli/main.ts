@@ -1,0 +1,101 @@
+// The `mailwarden` command: dispatch, exit codes (0 ok, 1 failed check, 2 usage), errors without stacks.
+import { createInterface } from 'node:readline/promises';
+import { MailwardenError } from '../errors.ts';
+import { evidenceCommand } from './evidence-command.ts';
+import { initCommand } from './init.ts';
+import { CheckFailed, type CliIo, EXIT_CHECK_FAILED, EXIT_USAGE, UsageError } from './io.ts';
+import { keygenCommand } from './keygen.ts';
+import { decideCommand, listCommand, lockdownCommand, postureCommand, showCommand } from './operator-commands.ts';
+import { policyCommand } from './policy-commands.ts';
+import { serveCommand } from './serve.ts';
+import { VERSION } from './version.ts';
+
+const USAGE = `mailwarden ${VERSION} — a governance boundary between AI agents and Gmail/Calendar
+
+usage:
+  mailwarden init --dir DIR [--backend fake|gog] [--profile NAME] [--json]
+  mailwarden serve --config FILE
+  mailwarden list [--status STATUS] | show ID
+  mailwarden approve ID | reject ID [--key FILE] [--approver ID] [--yes]
+  mailwarden lockdown on|off [--reason TEXT] [--principal AGENT]
+  mailwarden posture
+  mailwarden evidence verify [--proposal ID]
+  mailwarden policy check FILE | policy explain FILE ACTION PARAMS_JSON
+  mailwarden keygen [--out DIR] [--name NAME] | keygen --agent
+
+Every command takes --json; commands that need a setup take --config FILE
+(default: $MAILWARDEN_CONFIG, then ./mailwarden.yaml).`;
+
+export function processIo(): CliIo {
+  return {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    stdinIsTTY: process.stdin.isTTY === true,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    env: process.env,
+    confirm: async (question) => {
+      if (process.stdin.isTTY !== true) return false;
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return /^y(es)?$/i.test((await rl.question(question)).trim());
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'init':
+        return await initCommand(args, io);
+      case 'serve':
+        return await serveCommand(args, io);
+      case 'list':
+        return await listCommand(args, io);
+      case 'show':
+        return await showCommand(args, io);
+      case 'approve':
+        return await decideCommand('approve', args, io);
+      case 'reject':
+        return await decideCommand('reject', args, io);
+      case 'lockdown':
+        return await lockdownCommand(args, io);
+      case 'posture':
+        return await postureCommand(args, io);
+      case 'evidence':
+        return await evidenceCommand(args, io);
+      case 'policy':
+        return await policyCommand(args, io);
+      case 'keygen':
+        return await keygenCommand(args, io);
+      case '--version':
+      case 'version':
+        io.stdout(`${VERSION}\n`);
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        io.stdout(`${USAGE}\n`);
+        return command === undefined ? EXIT_USAGE : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    const json = argv.includes('--json');
+    const code = err instanceof MailwardenError ? err.code : 'INTERNAL';
+    const message = err instanceof Error ? err.message : String(err);
+    if (json) io.stdout(`${JSON.stringify({ error: { code, message } })}\n`);
+    io.stderr(`mailwarden: ${message}\n`);
+    if (err instanceof UsageError) {
+      io.stderr('run `mailwarden --help` for usage\n');
+      return EXIT_USAGE;
+    }
+    if (err instanceof CheckFailed) return EXIT_CHECK_FAILED;
+    if (!(err instanceof MailwardenError)) io.stderr(`${(err as Error).stack ?? ''}\n`);
+    return EXIT_CHECK_FAILED;
+  }
+}

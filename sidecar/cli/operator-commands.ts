@@ -1,0 +1,203 @@
+// Operator commands over operator.sock: list, show, approve, reject, lockdown, posture.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { PostureSchema } from '../../shared/index.ts';
+import { loadSigningKey, newNonce, signStatement } from '../approval/index.ts';
+import { type LoadedConfig, loadConfig } from '../config/index.ts';
+import { summarisePosture } from '../posture/index.ts';
+import { CheckFailed, type CliIo, configPathFrom, EXIT_CHECK_FAILED, EXIT_OK, parse, print, UsageError } from './io.ts';
+import { callOperator, errorLine, OperatorClientError } from './operator-client.ts';
+
+const STATEMENT_LIFETIME_SECONDS = 300;
+
+function operatorSocket(loaded: LoadedConfig): string {
+  return join(loaded.config.paths.runtimeDir, 'operator.sock');
+}
+
+async function get(loaded: LoadedConfig, path: string): Promise<unknown> {
+  const r = await callOperator(operatorSocket(loaded), 'GET', path);
+  if (r.status !== 200) throw new OperatorClientError('SIDECAR_ERROR', errorLine(r.json), r.status);
+  return r.json;
+}
+
+export async function listCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, { config: { type: 'string' }, status: { type: 'string' } });
+  const loaded = loadConfig(configPathFrom(values.config, io.env));
+  const q = values.status ? `?status=${encodeURIComponent(values.status)}` : '';
+  const body = (await get(loaded, `/v1/proposals${q}`)) as { proposals: Record<string, unknown>[] };
+  print(io, values.json === true, body, () =>
+    body.proposals.length === 0
+      ? 'no proposals'
+      : body.proposals
+          .map(
+            (p) =>
+              `${p.id}  ${String(p.status).padEnd(16)} ${String(p.action).padEnd(22)} ${p.principal}  ${p.createdAt}`,
+          )
+          .join('\n'),
+  );
+  return EXIT_OK;
+}
+
+function formatCard(card: Record<string, unknown>): string {
+  const params = (card.params ?? {}) as Record<string, unknown>;
+  const list = (v: unknown) => (Array.isArray(v) && v.length > 0 ? v.join(', ') : '-');
+  const decision = card.decision as { effect: string; rules: string[]; message: string };
+  const lines = [
+    `proposal ${card.id}  [${card.status}]`,
+    `  action:    ${card.action} (${card.class}) by ${card.principal}`,
+    `  created:   ${card.createdAt}${card.expiresAt ? `   expires: ${card.expiresAt}` : ''}`,
+    `  why asked: ${decision.rules.join(', ')} — ${decision.message}`,
+  ];
+  if ('to' in params || 'cc' in params || 'bcc' in params) {
+    lines.push(
+      `  to:        ${list(params.to)}`,
+      `  cc:        ${list(params.cc)}`,
+      `  bcc:       ${list(params.bcc)}`,
+    );
+  }
+  if (Array.isArray(card.derivedRecipients) && card.derivedRecipients.length > 0) {
+    lines.push(
+      `  derived:   ${(card.derivedRecipients as { address: string; source: string }[]).map((r) => `${r.address} (${r.source})`).join(', ')}`,
+    );
+  }
+  for (const key of Object.keys(params)) {
+    if (['to', 'cc', 'bcc', 'body', 'description'].includes(key)) continue;
+    lines.push(`  ${`${key}:`.padEnd(10)} ${JSON.stringify(params[key])}`);
+  }
+  if (card.justification) lines.push(`  agent says: ${card.justification}`);
+  const body = params.body ?? params.description;
+  if (typeof body === 'string') lines.push('  body:', ...body.split('\n').map((l) => `  | ${l}`));
+  lines.push(`  integrity: ${card.integrity}`, `  hash:      ${card.hash}`);
+  const approvals = card.approvals as { approver: string; decision: string }[];
+  lines.push(
+    `  approvals: ${approvals.length === 0 ? 'none yet' : approvals.map((a) => `${a.approver}:${a.decision}`).join(', ')} (quorum ${card.quorum})`,
+  );
+  return lines.join('\n');
+}
+
+export async function showCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, { config: { type: 'string' } }, 1);
+  if (!positionals[0]) throw new UsageError('usage: mailwarden show ID');
+  const loaded = loadConfig(configPathFrom(values.config, io.env));
+  const body = (await get(loaded, `/v1/proposals/${encodeURIComponent(positionals[0])}`)) as {
+    card: Record<string, unknown>;
+  };
+  print(io, values.json === true, body, () => formatCard(body.card));
+  return EXIT_OK;
+}
+
+function resolveSigner(
+  loaded: LoadedConfig,
+  keyOpt: string | undefined,
+  approverOpt: string | undefined,
+  env: NodeJS.ProcessEnv,
+) {
+  const keyFile = keyOpt ?? env.MAILWARDEN_APPROVER_KEY ?? join(dirname(loaded.file), 'keys', 'approver.key');
+  if (!existsSync(keyFile)) throw new UsageError(`no approver key at ${keyFile}; pass --key FILE`);
+  const approvers = loaded.config.approvals.approvers.map((a) => a.id);
+  const approver = approverOpt ?? env.MAILWARDEN_APPROVER ?? (approvers.length === 1 ? approvers[0] : undefined);
+  if (!approver) throw new UsageError(`several approvers are configured (${approvers.join(', ')}); pass --approver ID`);
+  return { ...loadSigningKey(keyFile), approver };
+}
+
+export async function decideCommand(decision: 'approve' | 'reject', args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      config: { type: 'string' },
+      key: { type: 'string' },
+      approver: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+    },
+    1,
+  );
+  const id = positionals[0];
+  if (!id) throw new UsageError(`usage: mailwarden ${decision} ID [--key FILE] [--yes]`);
+  const loaded = loadConfig(configPathFrom(values.config, io.env));
+  const signer = resolveSigner(loaded, values.key, values.approver, io.env);
+  const { card } = (await get(loaded, `/v1/proposals/${encodeURIComponent(id)}`)) as { card: Record<string, unknown> };
+  if (values.json !== true) io.stdout(`${formatCard(card)}\n`);
+  if (card.status !== 'pending_approval')
+    throw new CheckFailed(`proposal ${id} is ${card.status}, not pending approval`);
+  if (String(card.integrity) !== 'ok')
+    throw new CheckFailed(`proposal ${id} failed its integrity check; do not ${decision} it`);
+  if (values.yes !== true) {
+    const ok = await io.confirm(
+      `${decision === 'approve' ? 'Approve' : 'Reject'} proposal ${id} as ${signer.approver}? [y/N] `,
+    );
+    if (!ok) throw new CheckFailed('not confirmed; nothing was signed (use --yes to skip the question)');
+  }
+  const iat = Math.floor(Date.now() / 1000);
+  const jws = await signStatement(
+    {
+      proposalId: id,
+      proposalHash: String(card.hash),
+      approver: signer.approver,
+      decision,
+      nonce: newNonce(),
+      iat,
+      exp: iat + STATEMENT_LIFETIME_SECONDS,
+    },
+    signer.key,
+    signer.alg,
+  );
+  const r = await callOperator(operatorSocket(loaded), 'POST', `/v1/proposals/${encodeURIComponent(id)}/decisions`, {
+    jws,
+  });
+  if (r.status !== 200) throw new CheckFailed(errorLine(r.json));
+  const out = r.json as { outcome: string; proposal?: { status: string } };
+  print(
+    io,
+    values.json === true,
+    out,
+    () =>
+      `${decision === 'approve' ? 'approved' : 'rejected'}: ${out.outcome} (proposal now ${out.proposal?.status ?? 'unknown'})`,
+  );
+  return EXIT_OK;
+}
+
+export async function lockdownCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      config: { type: 'string' },
+      key: { type: 'string' },
+      approver: { type: 'string' },
+      reason: { type: 'string' },
+      principal: { type: 'string' },
+    },
+    1,
+  );
+  const state = positionals[0];
+  if (state !== 'on' && state !== 'off')
+    throw new UsageError('usage: mailwarden lockdown on|off [--reason TEXT] [--principal AGENT]');
+  const loaded = loadConfig(configPathFrom(values.config, io.env));
+  const signer = resolveSigner(loaded, values.key, values.approver, io.env);
+  const iat = Math.floor(Date.now() / 1000);
+  const jws = await signStatement(
+    {
+      lockdown: state === 'on',
+      ...(values.principal ? { scope: `principal:${values.principal}` } : {}),
+      reason: values.reason ?? (state === 'on' ? 'lockdown by operator' : 'lifted by operator'),
+      approver: signer.approver,
+      nonce: newNonce(),
+      iat,
+      exp: iat + STATEMENT_LIFETIME_SECONDS,
+    },
+    signer.key,
+    signer.alg,
+  );
+  const r = await callOperator(operatorSocket(loaded), 'POST', '/v1/lockdown', { jws });
+  if (r.status !== 200) throw new CheckFailed(errorLine(r.json));
+  const out = r.json as { lockdown: boolean; scope: string };
+  print(io, values.json === true, out, () => `lockdown ${out.lockdown ? 'on' : 'off'} (${out.scope})`);
+  return EXIT_OK;
+}
+
+export async function postureCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, { config: { type: 'string' } });
+  const loaded = loadConfig(configPathFrom(values.config, io.env));
+  const posture = PostureSchema.parse(await get(loaded, '/v1/posture'));
+  print(io, values.json === true, posture, () => summarisePosture(posture));
+  return posture.mode === 'hard_enforcement_ready' ? EXIT_OK : EXIT_CHECK_FAILED;
+}

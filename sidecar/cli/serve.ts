@@ -1,0 +1,47 @@
+// `mailwarden serve`: runs the sidecar in the foreground until SIGTERM/SIGINT, then drains and exits 0.
+import { startSidecar } from '../app/index.ts';
+import { loadConfig } from '../config/index.ts';
+import { createLogger } from '../log/index.ts';
+import { type CliIo, configPathFrom, EXIT_OK, parse, print } from './io.ts';
+import { VERSION } from './version.ts';
+
+export async function serveCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, { config: { type: 'string' } });
+  const loaded = loadConfig(configPathFrom(values.config, io.env));
+  const logger = createLogger(loaded.config.log.level);
+  const handle = await startSidecar(loaded, { logger, version: VERSION });
+  print(
+    io,
+    values.json === true,
+    {
+      ready: true,
+      agentSocket: handle.agentSocket,
+      operatorSocket: handle.operatorSocket,
+      policy: handle.policy.policy.name,
+      version: VERSION,
+    },
+    () =>
+      [
+        `mailwarden ${VERSION} ready (policy ${handle.policy.policy.name})`,
+        `  agent socket:    ${handle.agentSocket}`,
+        `  operator socket: ${handle.operatorSocket}`,
+        '  stop with Ctrl-C or SIGTERM',
+      ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'stopping');
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      handle.stop().then(resolve, (err: unknown) => {
+        logger.error({ err }, 'error while stopping');
+        resolve();
+      });
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+  return EXIT_OK;
+}

@@ -1,0 +1,58 @@
+// Where the evidence files live in the log directory, and how their sortable names are built and read back.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const CHECKPOINT_DIR = 'checkpoints';
+export const ANCHOR_FILE = 'anchor.note';
+const SEGMENT = /^evidence-(\d{16})\.jsonl$/;
+const CHECKPOINT = /^checkpoint-(\d{16})\.note$/;
+export const TMP_PREFIX = '.tmp-';
+
+const pad = (n: number) => String(n).padStart(16, '0');
+
+export function segmentName(firstSeq: number): string {
+  return `evidence-${pad(firstSeq)}.jsonl`;
+}
+
+export function checkpointName(size: number): string {
+  return `checkpoint-${pad(size)}.note`;
+}
+
+export function quarantineName(segment: string, at: Date): string {
+  return `quarantine-${at.toISOString().replace(/[:.]/g, '-')}-${segment.replace(/\.jsonl$/, '')}.torn`;
+}
+
+export interface Listing {
+  /** Segment files by first seq, ascending. */
+  readonly segments: readonly { name: string; firstSeq: number }[];
+  /** Checkpoint files (relative to the log dir) by tree size, ascending. */
+  readonly checkpoints: readonly { name: string; size: number }[];
+  readonly hasAnchor: boolean;
+  readonly temporaries: readonly string[];
+}
+
+export async function listEvidenceDir(dir: string): Promise<Listing> {
+  const names = await readdir(dir);
+  const segments: { name: string; firstSeq: number }[] = [];
+  const temporaries: string[] = [];
+  for (const name of names) {
+    const m = SEGMENT.exec(name);
+    if (m) segments.push({ name, firstSeq: Number(m[1]) });
+    else if (name.startsWith(TMP_PREFIX)) temporaries.push(name);
+  }
+  segments.sort((a, b) => a.firstSeq - b.firstSeq);
+  const checkpoints: { name: string; size: number }[] = [];
+  let inner: string[] = [];
+  try {
+    inner = await readdir(join(dir, CHECKPOINT_DIR));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  for (const name of inner) {
+    const m = CHECKPOINT.exec(name);
+    if (m) checkpoints.push({ name: join(CHECKPOINT_DIR, name), size: Number(m[1]) });
+    else if (name.startsWith(TMP_PREFIX)) temporaries.push(join(CHECKPOINT_DIR, name));
+  }
+  checkpoints.sort((a, b) => a.size - b.size);
+  return { segments, checkpoints, hasAnchor: names.includes(ANCHOR_FILE), temporaries };
+}

@@ -1,0 +1,169 @@
+// RFC 6962 Merkle tree over record hashes: streaming roots (compact ranges), inclusion proofs and their check.
+import { hash } from 'node:crypto';
+
+const LEAF = Buffer.from([0]);
+const NODE = Buffer.from([1]);
+
+/** Leaf hash of a record: SHA-256(0x00 || record hash bytes). */
+export function leafHash(recordHashHex: string): Buffer {
+  return hash('sha256', Buffer.concat([LEAF, Buffer.from(recordHashHex, 'hex')]), 'buffer') as unknown as Buffer;
+}
+
+export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  return hash('sha256', Buffer.concat([NODE, left, right]), 'buffer') as unknown as Buffer;
+}
+
+export const EMPTY_ROOT: Buffer = hash('sha256', '', 'buffer') as unknown as Buffer;
+
+/**
+ * The right edge of a tree of `size` leaves: the roots of its perfect subtrees, largest first
+ * (one per set bit of `size`). It is all one needs to keep appending and to compute the root.
+ */
+export class CompactRange {
+  private readonly nodes: Buffer[];
+  private count: number;
+
+  constructor(size = 0, nodes: readonly Buffer[] = []) {
+    if (nodes.length !== popcount(size)) {
+      throw new Error(`a compact range of size ${size} needs ${popcount(size)} hashes, got ${nodes.length}`);
+    }
+    this.count = size;
+    this.nodes = [...nodes];
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get hashes(): readonly Buffer[] {
+    return this.nodes;
+  }
+
+  append(leaf: Buffer): void {
+    let node = leaf;
+    let n = this.count;
+    // Each trailing set bit of the old size is a perfect subtree that now has a right sibling.
+    while (n % 2 === 1) {
+      node = nodeHash(this.nodes.pop()!, node);
+      n = Math.floor(n / 2);
+    }
+    this.nodes.push(node);
+    this.count += 1;
+  }
+
+  root(): Buffer {
+    if (this.nodes.length === 0) return EMPTY_ROOT;
+    let acc = this.nodes[this.nodes.length - 1]!;
+    for (let i = this.nodes.length - 2; i >= 0; i--) acc = nodeHash(this.nodes[i]!, acc);
+    return acc;
+  }
+
+  clone(): CompactRange {
+    return new CompactRange(this.count, this.nodes);
+  }
+}
+
+function popcount(n: number): number {
+  let c = 0;
+  for (let x = n; x > 0; x = Math.floor(x / 2)) c += x % 2;
+  return c;
+}
+
+function largestPowerOfTwoBelow(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/**
+ * Source of subtree hashes for proofs: leaves at or after `base` are known one by one; the tree before
+ * `base` (pruned) is known only through its compact range, which holds every subtree a proof for a later
+ * leaf can need.
+ */
+export class ProofTree {
+  private readonly prefix: Map<string, Buffer>;
+  constructor(
+    private readonly base: CompactRange,
+    private readonly leaves: readonly Buffer[],
+  ) {
+    this.prefix = new Map();
+    let start = 0;
+    for (const node of base.hashes) {
+      const width = largestPowerOfTwoAtMost(base.size - start);
+      this.prefix.set(`${start}:${start + width}`, node);
+      start += width;
+    }
+  }
+
+  get size(): number {
+    return this.base.size + this.leaves.length;
+  }
+
+  private subtree(lo: number, hi: number): Buffer {
+    const known = this.prefix.get(`${lo}:${hi}`);
+    if (known) return known;
+    if (hi - lo === 1) {
+      const leaf = this.leaves[lo - this.base.size];
+      if (!leaf) throw new Error(`leaf ${lo} is pruned and not reachable from the anchor`);
+      return leaf;
+    }
+    const k = largestPowerOfTwoBelow(hi - lo);
+    return nodeHash(this.subtree(lo, lo + k), this.subtree(lo + k, hi));
+  }
+
+  rootAt(size: number): Buffer {
+    return size === 0 ? EMPTY_ROOT : this.subtree(0, size);
+  }
+
+  /** RFC 6962 §2.1.1 audit path for leaf `index` in the tree of the first `size` leaves. */
+  inclusionProof(index: number, size: number): Buffer[] {
+    const path: Buffer[] = [];
+    let lo = 0;
+    let hi = size;
+    const siblings: Buffer[] = [];
+    while (hi - lo > 1) {
+      const k = largestPowerOfTwoBelow(hi - lo);
+      if (index < lo + k) {
+        siblings.push(this.subtree(lo + k, hi));
+        hi = lo + k;
+      } else {
+        siblings.push(this.subtree(lo, lo + k));
+        lo = lo + k;
+      }
+    }
+    // The audit path lists siblings from the leaf upwards.
+    for (let i = siblings.length - 1; i >= 0; i--) path.push(siblings[i]!);
+    return path;
+  }
+}
+
+function largestPowerOfTwoAtMost(n: number): number {
+  let k = 1;
+  while (k * 2 <= n) k *= 2;
+  return k;
+}
+
+/** RFC 9162 §2.1.3.2: recompute the root from a leaf and its audit path. */
+export function verifyInclusion(index: number, size: number, leaf: Buffer, proof: readonly Buffer[], root: Buffer) {
+  if (index >= size) return false;
+  let fn = index;
+  let sn = size - 1;
+  let r = leaf;
+  for (const p of proof) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = nodeHash(p, r);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && r.equals(root);
+}

@@ -1,0 +1,212 @@
+// The verifier anyone with the public key can run: verdict, first bad record, proposal trail, approval checks.
+import type { KeyObject } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { compactVerify } from 'jose';
+import { listEvidenceDir } from './layout.ts';
+import { CompactRange, leafHash, ProofTree, verifyInclusion } from './merkle.ts';
+import { type BadRecord, type LocatedRecord, type ScanResult, scanLog } from './scan.ts';
+
+export type { BadRecord, TamperReason } from './scan.ts';
+
+export interface VerifySummary {
+  /** Records read (after the prune anchor, if any). */
+  readonly records: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number | null;
+  readonly segments: number;
+  /** How many records the latest signed checkpoint covers. */
+  readonly signedSize: number;
+  readonly latestCheckpoint: { readonly file: string; readonly size: number; readonly root: string } | null;
+  readonly anchor: { readonly size: number; readonly root: string } | null;
+  readonly approvals: { readonly verified: number; readonly unchecked: number };
+  readonly warnings: readonly string[];
+}
+
+export interface TrailRecord {
+  readonly seq: number;
+  readonly ts: string;
+  readonly type: string;
+  readonly principal?: string;
+  readonly hash: string;
+  readonly file: string;
+  readonly line: number;
+  readonly data: Readonly<Record<string, unknown>>;
+  /** `proven`: an inclusion proof checks against the latest signed root; `unsigned`: not yet checkpointed. */
+  readonly inclusion: 'proven' | 'unsigned';
+}
+
+export interface ProposalTrail {
+  readonly proposalId: string;
+  readonly records: readonly TrailRecord[];
+  readonly checkpoint: { readonly size: number; readonly root: string } | null;
+}
+
+export type VerifyReport =
+  | ({ readonly verdict: 'intact'; readonly proposal?: ProposalTrail } & VerifySummary)
+  | ({ readonly verdict: 'tampered'; readonly firstBad: BadRecord } & VerifySummary)
+  | { readonly verdict: 'cannot_verify'; readonly reason: string };
+
+export interface VerifyEvidenceOptions {
+  readonly dir: string;
+  readonly publicKey: KeyObject | null;
+  readonly approverKeys?: ReadonlyMap<string, KeyObject>;
+  readonly proposalId?: string;
+  /** Bytes of segment files read so far, out of the total. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export async function verifyEvidence(opts: VerifyEvidenceOptions): Promise<VerifyReport> {
+  if (!opts.publicKey) {
+    return { verdict: 'cannot_verify', reason: 'no evidence public key was given; pass the evidence.pub of this log' };
+  }
+  try {
+    await stat(opts.dir);
+  } catch {
+    return { verdict: 'cannot_verify', reason: `no evidence log at ${opts.dir}` };
+  }
+  const sizes = new Map<string, number>();
+  let scan: ScanResult;
+  try {
+    for (const s of (await listEvidenceDir(opts.dir)).segments)
+      sizes.set(s.name, (await stat(join(opts.dir, s.name))).size);
+    scan = await scanLog({
+      dir: opts.dir,
+      publicKey: opts.publicKey,
+      sizes,
+      ...(opts.proposalId === undefined ? {} : { proposalId: opts.proposalId }),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+  } catch (err) {
+    return { verdict: 'cannot_verify', reason: `could not read the log: ${(err as Error).message}` };
+  }
+
+  if (scan.foreignKey) {
+    return {
+      verdict: 'cannot_verify',
+      reason: 'no checkpoint of this log is signed by the given public key; is it the evidence.pub of this log?',
+    };
+  }
+  const warnings: string[] = [];
+  if (scan.torn) {
+    warnings.push(
+      `${scan.torn.segment} line ${scan.torn.line}: torn final line after the last checkpoint ` +
+        '(an interrupted write; the sidecar quarantines it at its next start)',
+    );
+  }
+  if (scan.skippedSegments.length > 0) warnings.push(`segments already covered by the anchor: ${scan.skippedSegments}`);
+  const approvals = await checkApprovals(scan.approvals, opts.approverKeys ?? new Map());
+  if (approvals.unchecked > 0)
+    warnings.push(`${approvals.unchecked} approval(s) not re-verified (approver key unknown)`);
+  const latest = scan.checkpoints.at(-1) ?? null;
+  const base = scan.anchor?.size ?? 0;
+  const summary: VerifySummary = {
+    records: scan.records,
+    firstSeq: base,
+    lastSeq: scan.records > 0 ? base + scan.records - 1 : null,
+    segments: scan.listing.segments.length - scan.skippedSegments.length,
+    signedSize: latest?.size ?? base,
+    latestCheckpoint: latest ? { file: latest.file, size: latest.size, root: latest.root.toString('base64') } : null,
+    anchor: scan.anchor ? { size: scan.anchor.size, root: scan.anchor.root.toString('base64') } : null,
+    approvals: { verified: approvals.verified, unchecked: approvals.unchecked },
+    warnings,
+  };
+
+  const firstBad = pickFirstBad(scan.firstBad, approvals.bad);
+  if (firstBad) return { verdict: 'tampered', firstBad, ...summary };
+  if (!latest && !scan.anchor) {
+    return {
+      verdict: 'cannot_verify',
+      reason: 'the log has no signed checkpoint or anchor yet; start and stop the sidecar once to seal it',
+    };
+  }
+  if (opts.proposalId === undefined) return { verdict: 'intact', ...summary };
+
+  const trail = buildTrail(opts.proposalId, scan, latest);
+  if ('bad' in trail) return { verdict: 'tampered', firstBad: trail.bad, ...summary };
+  return { verdict: 'intact', proposal: trail, ...summary };
+}
+
+function pickFirstBad(chain: BadRecord | null, approval: BadRecord | null): BadRecord | null {
+  if (!chain) return approval;
+  if (!approval) return chain;
+  // A bad signature on a checkpoint or anchor note outranks everything; otherwise the earlier record wins.
+  if (chain.seq === null) return chain;
+  return (approval.seq ?? 0) < chain.seq ? approval : chain;
+}
+
+function buildTrail(
+  proposalId: string,
+  scan: ScanResult,
+  latest: ScanResult['checkpoints'][number] | null,
+): ProposalTrail | { bad: BadRecord } {
+  const base = scan.anchor ? new CompactRange(scan.anchor.size, scan.anchor.frontier) : new CompactRange();
+  const tree = new ProofTree(base, scan.leaves ?? []);
+  const records: TrailRecord[] = [];
+  for (const { record: r, file, line } of scan.trail) {
+    let inclusion: TrailRecord['inclusion'] = 'unsigned';
+    if (latest && r.seq < latest.size) {
+      const leaf = leafHash(r.hash);
+      const proof = tree.inclusionProof(r.seq, latest.size);
+      if (!verifyInclusion(r.seq, latest.size, leaf, proof, latest.root)) {
+        const message = `the record is not included in the signed checkpoint ${latest.file}`;
+        return { bad: { file, line, seq: r.seq, reason: 'hash_mismatch', message } };
+      }
+      inclusion = 'proven';
+    }
+    records.push({
+      seq: r.seq,
+      ts: r.ts,
+      type: r.type,
+      ...(r.principal === undefined ? {} : { principal: r.principal }),
+      hash: r.hash,
+      file,
+      line,
+      data: r.data,
+      inclusion,
+    });
+  }
+  return {
+    proposalId,
+    records,
+    checkpoint: latest ? { size: latest.size, root: latest.root.toString('base64') } : null,
+  };
+}
+
+async function checkApprovals(
+  found: readonly LocatedRecord[],
+  keys: ReadonlyMap<string, KeyObject>,
+): Promise<{ verified: number; unchecked: number; bad: BadRecord | null }> {
+  let verified = 0;
+  let unchecked = 0;
+  for (const { record: r, file, line } of found) {
+    const jws = r.data['jws'];
+    const approver = r.data['approver'];
+    const key = typeof approver === 'string' ? keys.get(approver) : undefined;
+    if (typeof jws !== 'string' || !key) {
+      unchecked++;
+      continue;
+    }
+    const fail = (message: string) => ({
+      verified,
+      unchecked,
+      bad: { file, line, seq: r.seq, reason: 'bad_signature' as const, message },
+    });
+    let payload: unknown;
+    try {
+      const result = await compactVerify(jws, key, { algorithms: ['EdDSA', 'Ed25519'] });
+      payload = JSON.parse(new TextDecoder().decode(result.payload));
+    } catch (err) {
+      return fail(`the approval by ${approver} does not verify: ${(err as Error).message}`);
+    }
+    // The signature must also be about this record: same approver, same proposal, an approval.
+    const p = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
+    if (p['approver'] !== approver) return fail('the signed approval names a different approver');
+    if (r.proposalId !== undefined && p['proposalId'] !== r.proposalId) {
+      return fail('the signed approval is for a different proposal');
+    }
+    if (p['decision'] !== undefined && p['decision'] !== 'approve') return fail('the signed decision is not "approve"');
+    verified++;
+  }
+  return { verified, unchecked, bad: null };
+}

@@ -1,0 +1,168 @@
+// The gog executor: plan, spawn, map exit codes, retry reads, parse and normalise the output.
+import { readFile, rm } from 'node:fs/promises';
+import { isAbsolute, relative } from 'node:path';
+import { ACTION_CLASS, type ActionName, ActionParamSchemas, sha256Digest } from '../../shared/index.ts';
+import { codeForExit, GOG_EXIT, gogErrorLine, type MessageContext, messageFor } from './exit-codes.ts';
+import { normaliseOutput } from './normalise.ts';
+import { GogPlanError, planGogCall } from './plan.ts';
+import { type ProcessResult, runProcess } from './run-process.ts';
+import type { GogConfig, GogErrorCode, GogExecutor, GogOutcome, GogRunInfo } from './types.ts';
+
+export interface GogExecutorDeps {
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Bounded retry for reads only: 3 attempts, backoff 500 ms then 1 s. */
+export const READ_ATTEMPTS = 3;
+export const BACKOFF_BASE_MS = 500;
+
+const RETRY_CODES: ReadonlySet<number> = new Set([GOG_EXIT.RATE_LIMITED, GOG_EXIT.RETRYABLE]);
+
+export function isReadAction(action: ActionName): boolean {
+  return ACTION_CLASS[action] === 'read';
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function failure(code: GogErrorCode, ctx: MessageContext, info: GogRunInfo): GogOutcome {
+  return { ok: false, code, message: messageFor(code, ctx), info };
+}
+
+export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): GogExecutor {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? defaultSleep;
+
+  async function runWithRetry(
+    action: ActionName,
+    argv: readonly string[],
+    stdin: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<{ res: ProcessResult; attempts: number }> {
+    const maxAttempts = isReadAction(action) ? READ_ATTEMPTS : 1;
+    let attempts = 0;
+    for (;;) {
+      attempts++;
+      const res = await runProcess(cfg, argv, stdin, signal);
+      const retry = res.kind === 'exited' && res.exitCode !== null && RETRY_CODES.has(res.exitCode);
+      // INVARIANT: a mutating action runs at most once; a write that timed out or failed may have happened.
+      if (!retry || attempts >= maxAttempts || signal?.aborted) return { res, attempts };
+      await sleep(BACKOFF_BASE_MS * 2 ** (attempts - 1));
+    }
+  }
+
+  async function execute(action: ActionName, rawParams: unknown, signal?: AbortSignal): Promise<GogOutcome> {
+    const started = now();
+    const mutating = !isReadAction(action);
+    const blankInfo = (attempts: number, res?: ProcessResult): GogRunInfo => ({
+      exitCode: res?.exitCode ?? null,
+      durationMs: now() - started,
+      stdoutDigest: sha256Digest(res?.stdout ?? ''),
+      stderrDigest: sha256Digest(res?.stderr ?? ''),
+      attempts,
+    });
+    const ctxOf = (extra: Partial<MessageContext> = {}): MessageContext => ({
+      cfg,
+      action,
+      exitCode: null,
+      line: '',
+      attempts: 0,
+      mutating,
+      ...extra,
+    });
+
+    const parsed = ActionParamSchemas[action].safeParse(rawParams);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const detail = `invalid params${issue ? ` at ${issue.path.join('.') || '(root)'}: ${issue.message}` : ''}`;
+      return {
+        ok: false,
+        code: 'GOG_USAGE',
+        message: `mailwarden did not run gog for ${action}: ${detail}.`,
+        info: blankInfo(0),
+      };
+    }
+    let plan: ReturnType<typeof planGogCall>;
+    try {
+      plan = planGogCall(action, parsed.data, cfg);
+    } catch (e) {
+      if (!(e instanceof GogPlanError)) throw e;
+      return {
+        ok: false,
+        code: 'GOG_USAGE',
+        message: `mailwarden did not run gog for ${action}: ${e.message}.`,
+        info: blankInfo(0),
+      };
+    }
+
+    const { res, attempts } = await runWithRetry(action, plan.argv, plan.stdin, signal);
+    const info = blankInfo(attempts, res);
+    const line = gogErrorLine(res.stderr.toString('utf8'));
+    switch (res.kind) {
+      case 'spawn_error':
+        return failure('GOG_MISSING_BINARY', ctxOf({ detail: res.spawnErrorCode ?? 'spawn failed' }), info);
+      case 'timeout':
+        return failure('GOG_TIMEOUT', ctxOf(), info);
+      case 'too_large':
+        return failure('GOG_OUTPUT_TOO_LARGE', ctxOf(), info);
+      case 'aborted':
+        return failure('GOG_CANCELLED', ctxOf(), info);
+      case 'exited':
+        break;
+    }
+    if (res.exitCode !== GOG_EXIT.OK) {
+      if (res.exitCode === null)
+        return failure('GOG_FAILED', ctxOf({ line: `killed by ${res.signal ?? 'a signal'}` }), info);
+      const code = codeForExit(res.exitCode, line);
+      return failure(code, ctxOf({ exitCode: res.exitCode, line, attempts }), info);
+    }
+
+    let json: unknown;
+    try {
+      json = JSON.parse(res.stdout.toString('utf8'));
+    } catch {
+      return failure('GOG_BAD_OUTPUT', ctxOf({ detail: 'stdout is not JSON' }), info);
+    }
+    let result: unknown;
+    try {
+      result = normaliseOutput(action, parsed.data, json);
+      if (action === 'gmail.attachment') result = await finishAttachment(parsed.data, result, signal);
+    } catch (e) {
+      const detail = e instanceof Error ? e.message : 'unexpected output';
+      return failure('GOG_BAD_OUTPUT', ctxOf({ detail: detail.slice(0, 300) }), info);
+    }
+    return { ok: true, result, info: { ...info, durationMs: now() - started } };
+  }
+
+  /**
+   * gog writes an attachment to the file we named; read it back (inside the gog home only), then
+   * look its metadata up with one `gmail get` and remove the file.
+   */
+  async function finishAttachment(params: unknown, written: unknown, signal?: AbortSignal): Promise<unknown> {
+    const p = params as { messageId: string; attachmentId: string };
+    const w = written as { path: string; bytes: number };
+    const rel = relative(cfg.home, w.path);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error('gog wrote the attachment outside its home');
+    let data: Buffer;
+    try {
+      data = await readFile(w.path);
+    } finally {
+      await rm(w.path, { force: true });
+    }
+    const meta = {
+      attachmentId: p.attachmentId,
+      filename: '',
+      mimeType: 'application/octet-stream',
+      size: data.length,
+    };
+    const got = await execute('gmail.get', { messageId: p.messageId }, signal);
+    if (got.ok) {
+      const message = (got.result as { message: { attachments: (typeof meta)[] } }).message;
+      const found = message.attachments.find((a) => a.attachmentId === p.attachmentId);
+      if (found) Object.assign(meta, { filename: found.filename, mimeType: found.mimeType });
+    }
+    return { attachment: { ...meta, messageId: p.messageId, dataBase64: data.toString('base64') } };
+  }
+
+  return { execute };
+}

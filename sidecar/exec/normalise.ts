@@ -1,0 +1,243 @@
+// Turns gog's parsed JSON into the contract's result shapes (shared/results.ts), per action.
+import type { z } from 'zod';
+import type { ActionName, ActionParams } from '../../shared/index.ts';
+import type { CalendarEvent, Message } from '../../shared/results.ts';
+import { type GogApiMessage, GogEventSchema, type GogMessagePart, GogOutputSchemas } from './gog-schemas.ts';
+
+/** Unexpected output: the executor reports it as GOG_BAD_OUTPUT with digests, never as a crash. */
+export class GogOutputError extends Error {
+  override readonly name = 'GogOutputError';
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+    throw new GogOutputError(`${what}: ${issue?.message ?? 'unexpected shape'}${at}`);
+  }
+  return r.data;
+}
+
+/** Splits an address header on commas outside quotes and angle brackets. */
+export function splitAddresses(header: string | undefined): string[] {
+  if (!header) return [];
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  let angle = 0;
+  for (const ch of header) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && ch === '<') angle++;
+    else if (!quoted && ch === '>') angle = Math.max(0, angle - 1);
+    if (ch === ',' && !quoted && angle === 0) {
+      if (cur.trim()) out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+function headerOf(part: GogMessagePart | undefined, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return part?.headers?.find((h) => h.name.toLowerCase() === lower)?.value;
+}
+
+function decode(data: string | undefined): string {
+  return data ? Buffer.from(data, 'base64url').toString('utf8') : '';
+}
+
+function* walk(part: GogMessagePart | undefined): Generator<GogMessagePart> {
+  if (!part) return;
+  yield part;
+  for (const child of part.parts ?? []) yield* walk(child);
+}
+
+/** The best text body: the first text/plain part, else text/html with tags stripped. */
+export function bestBody(payload: GogMessagePart | undefined): string {
+  const parts = [...walk(payload)].filter((p) => !p.filename);
+  const plain = parts.find((p) => p.mimeType === 'text/plain' && p.body?.data);
+  if (plain) return decode(plain.body?.data);
+  const html = parts.find((p) => p.mimeType === 'text/html' && p.body?.data);
+  return html ? decode(html.body?.data).replace(/<[^>]*>/g, '') : '';
+}
+
+function attachmentsOf(payload: GogMessagePart | undefined): Message['attachments'] {
+  return [...walk(payload)]
+    .filter((p) => p.filename && p.body?.attachmentId)
+    .map((p) => ({
+      attachmentId: p.body?.attachmentId ?? '',
+      filename: p.filename ?? '',
+      mimeType: p.mimeType ?? 'application/octet-stream',
+      size: p.body?.size ?? 0,
+    }));
+}
+
+function isoDate(msg: GogApiMessage, fallback: string | undefined): string {
+  if (msg.internalDate !== undefined) return new Date(Number(msg.internalDate)).toISOString();
+  return fallback ?? '';
+}
+
+/** A raw Gmail API message (as in `thread get`) in the contract's Message shape. */
+export function messageFromApi(msg: GogApiMessage): Message {
+  const p = msg.payload;
+  return {
+    id: msg.id,
+    threadId: msg.threadId,
+    from: headerOf(p, 'From') ?? '',
+    to: splitAddresses(headerOf(p, 'To')),
+    cc: splitAddresses(headerOf(p, 'Cc')),
+    bcc: splitAddresses(headerOf(p, 'Bcc')),
+    date: isoDate(msg, headerOf(p, 'Date')),
+    subject: headerOf(p, 'Subject') ?? '',
+    labels: msg.labelIds ?? [],
+    body: bestBody(p),
+    attachments: attachmentsOf(p),
+  };
+}
+
+function messageFromGet(out: z.infer<typeof GogOutputSchemas.get>): Message {
+  const base = messageFromApi(out.message);
+  const h = out.headers;
+  return {
+    ...base,
+    from: h?.['from'] ?? base.from,
+    to: h?.['to'] !== undefined ? splitAddresses(h['to']) : base.to,
+    cc: h?.['cc'] !== undefined ? splitAddresses(h['cc']) : base.cc,
+    bcc: h?.['bcc'] !== undefined ? splitAddresses(h['bcc']) : base.bcc,
+    subject: h?.['subject'] ?? base.subject,
+    body: out.body ?? base.body,
+    attachments: out.attachments
+      ? out.attachments.map(({ attachmentId, filename, mimeType, size }) => ({
+          attachmentId,
+          filename,
+          mimeType,
+          size,
+        }))
+      : base.attachments,
+  };
+}
+
+export function eventFromGog(raw: unknown, calendarId: string): CalendarEvent {
+  const e = parse(GogEventSchema, raw, 'event');
+  const ev: CalendarEvent = {
+    calendarId: e.CalendarID ?? calendarId,
+    id: e.id,
+    summary: e.summary ?? '',
+    start: e.start.dateTime ?? e.start.date ?? '',
+    end: e.end.dateTime ?? e.end.date ?? '',
+  };
+  if (e.location !== undefined) ev.location = e.location;
+  if (e.attendees !== undefined) {
+    ev.attendees = e.attendees.map((a) =>
+      a.responseStatus === undefined ? { email: a.email } : { email: a.email, responseStatus: a.responseStatus },
+    );
+  }
+  if (e.hangoutLink !== undefined) ev.hangoutLink = e.hangoutLink;
+  if (e.description !== undefined) ev.description = e.description;
+  if (e.status !== undefined) ev.status = e.status;
+  return ev;
+}
+
+const token = (t: string | undefined): string | null => (t === undefined || t === '' ? null : t);
+
+/**
+ * Normalises gog's JSON for one action. `gmail.attachment` is finished by the executor (it reads the
+ * file gog wrote), so here it only validates gog's answer. Throws GogOutputError on unexpected shapes.
+ */
+export function normaliseOutput(action: ActionName, params: unknown, json: unknown): unknown {
+  switch (action) {
+    case 'gmail.search': {
+      const o = parse(GogOutputSchemas.search, json, 'gmail search');
+      return {
+        threads: (o.threads ?? []).map((t) => ({
+          threadId: t.id,
+          date: t.date,
+          from: t.from,
+          subject: t.subject,
+          labels: t.labels ?? [],
+          messageCount: t.messageCount,
+        })),
+        nextPageToken: token(o.nextPageToken),
+      };
+    }
+    case 'gmail.get':
+      return { message: messageFromGet(parse(GogOutputSchemas.get, json, 'gmail get')) };
+    case 'gmail.thread.get': {
+      const o = parse(GogOutputSchemas.thread, json, 'gmail thread get');
+      return { thread: { id: o.thread.id, messages: (o.thread.messages ?? []).map(messageFromApi) } };
+    }
+    case 'gmail.attachment':
+      return parse(GogOutputSchemas.attachment, json, 'gmail attachment');
+    case 'gmail.labels.list': {
+      const o = parse(GogOutputSchemas.labels, json, 'gmail labels list');
+      return {
+        labels: (o.labels ?? []).map((l) =>
+          l.type === undefined ? { id: l.id, name: l.name } : { id: l.id, name: l.name, type: l.type },
+        ),
+      };
+    }
+    case 'gmail.drafts.list': {
+      const o = parse(GogOutputSchemas.drafts, json, 'gmail drafts list');
+      return {
+        drafts: (o.drafts ?? []).map((d) => ({
+          draftId: d.id,
+          messageId: d.messageId ?? '',
+          threadId: d.threadId ?? '',
+        })),
+      };
+    }
+    case 'calendar.events': {
+      const o = parse(GogOutputSchemas.events, json, 'calendar events');
+      const p = params as ActionParams<'calendar.events'>;
+      const fallback = p.calendarIds?.[0] ?? 'primary';
+      const next = o.nextPageTokens?.find((t) => t.nextPageToken !== '')?.nextPageToken ?? o.nextPageToken;
+      return { events: (o.events ?? []).map((e) => eventFromGog(e, fallback)), nextPageToken: token(next) };
+    }
+    case 'calendar.event':
+    case 'calendar.create':
+    case 'calendar.update':
+    case 'calendar.respond': {
+      const o = parse(GogOutputSchemas.event, json, action);
+      const p = params as { calendarId: string };
+      return { event: eventFromGog(o.event, p.calendarId) };
+    }
+    case 'calendar.delete': {
+      const o = parse(GogOutputSchemas.eventDeleted, json, 'calendar delete');
+      return { deleted: o.deleted, eventId: o.eventId };
+    }
+    case 'gmail.messages.modify': {
+      const o = parse(GogOutputSchemas.modify, json, 'gmail messages modify');
+      return { modified: o.modified, addedLabels: o.addedLabels ?? [], removedLabels: o.removedLabels ?? [] };
+    }
+    case 'gmail.archive':
+    case 'gmail.mark-read':
+    case 'gmail.unread':
+    case 'gmail.trash': {
+      const o = parse(GogOutputSchemas.bulk, json, action);
+      return {
+        action: o.action,
+        count: o.count,
+        addedLabels: o.addedLabels ?? [],
+        removedLabels: o.removedLabels ?? [],
+      };
+    }
+    case 'gmail.drafts.create':
+    case 'gmail.drafts.update': {
+      const o = parse(GogOutputSchemas.draft, json, action);
+      return { draftId: o.draftId, messageId: o.message?.id ?? '', threadId: o.threadId ?? o.message?.threadId ?? '' };
+    }
+    case 'gmail.drafts.delete': {
+      const o = parse(GogOutputSchemas.draftDeleted, json, 'gmail drafts delete');
+      return { deleted: o.deleted, draftId: o.draftId };
+    }
+    case 'gmail.send':
+    case 'gmail.reply':
+    case 'gmail.forward':
+    case 'gmail.drafts.send': {
+      const o = parse(GogOutputSchemas.sent, json, action);
+      return { messageId: o.messageId, threadId: o.threadId };
+    }
+  }
+}

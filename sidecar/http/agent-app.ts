@@ -1,0 +1,142 @@
+// Routes of agent.sock: translate HTTP to calls on proposals/ and back, nothing more.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import {
+  ACTION_CLASS,
+  ACTION_DESCRIPTIONS,
+  ACTION_NAMES,
+  ActionParamSchemas,
+  type CatalogResponse,
+  ProposalRequestSchema,
+} from '../../shared/index.ts';
+import type { AgentAuthenticator, RateLimiter, TokenService } from '../auth/index.ts';
+import { looksLikeToken } from '../auth/index.ts';
+import type { CompiledPolicy } from '../policy/index.ts';
+import { evaluatePolicy } from '../policy/index.ts';
+import { type ProposalService, submissionStatus, toView } from '../proposals/index.ts';
+import { type AppEnv, correlation, describeIssue, jsonBodies, notFound, readJson } from './common.ts';
+import { HttpError, toErrorResponse } from './errors.ts';
+
+export interface AgentAppDeps {
+  readonly version: string;
+  readonly proposals: ProposalService;
+  readonly policy: CompiledPolicy;
+  readonly agents: AgentAuthenticator;
+  readonly tokens: TokenService | null;
+  readonly requireTokens: boolean;
+  readonly rateLimiter: RateLimiter;
+  readonly maxBodyBytes: number;
+  readonly maxWaitSeconds: number;
+  readonly log: (level: 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
+}
+
+const PARAM_JSON_SCHEMAS = Object.fromEntries(
+  ACTION_NAMES.map((a) => [
+    a,
+    z.toJSONSchema(ActionParamSchemas[a], { unrepresentable: 'any' }) as Record<string, unknown>,
+  ]),
+);
+
+const WaitSchema = z.coerce.number().int().min(0).max(3600);
+
+export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.onError((err, c) => toErrorResponse(c, err, (e) => deps.log('error', 'request failed', { err: e })));
+  app.use('*', correlation());
+  notFound(app);
+
+  app.get('/v1/health', (c) => {
+    const locked = deps.proposals.lockdowns.isLocked('global');
+    return c.json({ status: locked ? 'lockdown' : 'ok', version: deps.version });
+  });
+
+  app.use('/v1/*', async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer ([^\s]+)$/.exec(header);
+    if (!match) throw new HttpError(401, 'UNAUTHENTICATED', 'send "Authorization: Bearer <agent key or token>"');
+    const credential = match[1]!;
+    const isTokenRoute = c.req.path === '/v1/auth/token';
+    let principal: string | null = null;
+    if (looksLikeToken(credential)) {
+      principal = !isTokenRoute && deps.tokens ? await deps.tokens.redeem(credential) : null;
+    } else {
+      principal = deps.agents.identify(credential);
+      if (principal && deps.requireTokens && !isTokenRoute) {
+        throw new HttpError(
+          401,
+          'TOKEN_REQUIRED',
+          'this sidecar takes the agent key only at POST /v1/auth/token; mint a token and send that',
+        );
+      }
+    }
+    if (!principal) {
+      deps.log('warn', 'agent authentication failed', { path: c.req.path });
+      throw new HttpError(
+        401,
+        'UNAUTHENTICATED',
+        'the agent key or token is not valid (tokens are single use and short-lived)',
+      );
+    }
+    if (!deps.rateLimiter.take(principal)) {
+      throw new HttpError(
+        429,
+        'RATE_LIMITED',
+        'too many requests from this agent; wait a little and retry (limits.requestsPerMinute)',
+      );
+    }
+    c.set('principal', principal);
+    await next();
+  });
+  app.use('/v1/*', jsonBodies(deps.maxBodyBytes));
+
+  app.post('/v1/auth/token', async (c) => {
+    if (!deps.tokens) throw new HttpError(404, 'NOT_FOUND', 'token minting is not configured on this sidecar');
+    return c.json(await deps.tokens.mint(c.get('principal')));
+  });
+
+  app.get('/v1/catalog', (c) => {
+    const principal = c.get('principal');
+    const lockdown = deps.proposals.lockdowns.state(principal);
+    const body: CatalogResponse = {
+      actions: ACTION_NAMES.map((action) => {
+        const outcome = evaluatePolicy(deps.policy, { action, principal, lockdown });
+        return {
+          action,
+          class: ACTION_CLASS[action],
+          description: ACTION_DESCRIPTIONS[action],
+          effect: outcome.ok ? outcome.decision.effect : 'deny',
+          paramsSchema: PARAM_JSON_SCHEMAS[action]!,
+        };
+      }),
+    };
+    return c.json(body);
+  });
+
+  app.post('/v1/proposals', async (c) => {
+    const parsed = ProposalRequestSchema.safeParse(await readJson(c));
+    if (!parsed.success) throw new HttpError(400, 'INVALID_INPUT', describeIssue(parsed.error.issues[0]!));
+    const rec = await deps.proposals.submit(c.get('principal'), parsed.data);
+    const view = toView(rec);
+    return c.json({ proposal: view }, submissionStatus(view));
+  });
+
+  app.get('/v1/proposals/:id', async (c) => {
+    const id = c.req.param('id');
+    const waitRaw = c.req.query('wait');
+    let rec = deps.proposals.getOwn(c.get('principal'), id);
+    if (waitRaw !== undefined) {
+      const wait = WaitSchema.safeParse(waitRaw);
+      if (!wait.success) throw new HttpError(400, 'INVALID_INPUT', 'wait: must be a whole number of seconds');
+      const seconds = Math.min(wait.data, deps.maxWaitSeconds);
+      rec = await deps.proposals.waitForChange(c.get('principal'), id, seconds, c.req.raw.signal);
+    }
+    return c.json({ proposal: toView(rec) });
+  });
+
+  app.post('/v1/proposals/:id/cancel', async (c) => {
+    const rec = await deps.proposals.cancel(c.get('principal'), c.req.param('id'));
+    return c.json({ proposal: toView(rec) });
+  });
+
+  return app;
+}

@@ -1,0 +1,77 @@
+// Middleware both sockets share: correlation ids, JSON-only bodies with a size cap, 404s in the contract's shape.
+import { randomUUID } from 'node:crypto';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { errorBody, HttpError } from './errors.ts';
+
+export type AppEnv = { Variables: { correlationId: string; principal: string } };
+
+const CORRELATION = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+export function correlation(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const given = c.req.header('x-correlation-id');
+    const id = given && CORRELATION.test(given) ? given : randomUUID();
+    c.set('correlationId', id);
+    await next();
+    c.header('x-correlation-id', id);
+  };
+}
+
+export function jsonBodies(maxBytes: number): MiddlewareHandler<AppEnv> {
+  const limit = bodyLimit({
+    maxSize: maxBytes,
+    onError: (c) =>
+      c.json(
+        errorBody(
+          'PAYLOAD_TOO_LARGE',
+          `request body is larger than the configured limit of ${maxBytes} bytes (limits.maxBodyBytes)`,
+          c.get('correlationId' as never) ?? 'none',
+        ),
+        413,
+      ),
+  });
+  return async (c, next) => {
+    if (c.req.method !== 'POST' && c.req.method !== 'PUT' && c.req.method !== 'PATCH') return next();
+    const length = c.req.header('content-length');
+    const hasBody = c.req.header('transfer-encoding') !== undefined || (length !== undefined && length !== '0');
+    if (!hasBody) return next();
+    const type = c.req.header('content-type') ?? '';
+    if (!/^application\/json\s*(;|$)/i.test(type)) {
+      throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with "Content-Type: application/json"');
+    }
+    return limit(c, next);
+  };
+}
+
+export async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.length === 0) throw new HttpError(400, 'INVALID_JSON', 'the request needs a JSON body');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(400, 'INVALID_JSON', 'the request body is not valid JSON');
+  }
+}
+
+export function notFound(app: Hono<AppEnv>): void {
+  app.notFound((c) =>
+    c.json(
+      errorBody(
+        'NOT_FOUND',
+        `no route ${c.req.method} ${new URL(c.req.url).pathname} on this socket`,
+        c.get('correlationId') ?? 'none',
+      ),
+      404,
+    ),
+  );
+}
+
+/** Turns the first zod issue into "field: what is wrong" for 400 answers. */
+export function describeIssue(issue: { path: PropertyKey[]; message: string; code: string; keys?: string[] }): string {
+  const field = issue.path.map(String).join('.') || 'body';
+  if (issue.code === 'unrecognized_keys' && issue.keys) {
+    return `${field}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove them`;
+  }
+  return `${field}: ${issue.message}`;
+}

@@ -1,0 +1,19 @@
+// The proposal life cycle: one service that owns submit, decide, approve, execute and record.
+
+export type { ProposalErrorCode } from './errors.ts';
+export { ProposalError } from './errors.ts';
+export type { LockdownStore } from './lockdown-store.ts';
+export { createLockdownStore } from './lockdown-store.ts';
+export type { ProposalRow } from './repository.ts';
+export type {
+  Assessment,
+  Preflight,
+  ProposalHooks,
+  ProposalRecord,
+  ProposalService,
+  ProposalServiceDeps,
+} from './service.ts';
+export { createProposalService } from './service.ts';
+export type { SealedProposal, StoredProposal } from './stored-proposal.ts';
+export { StoredProposalSchema, sealProposal, unsealProposal } from './stored-proposal.ts';
+export { submissionStatus, toView } from './view.ts';

@@ -1,0 +1,439 @@
+// The one owner of the proposal life cycle: submit → decide → [approve] → execute → record.
+import { EventEmitter } from 'node:events';
+import {
+  ACTION_CLASS,
+  ActionParamSchemas,
+  type Effect,
+  FINAL_STATUSES,
+  type ProposalRequest,
+  type ProposalStatus,
+} from '../../shared/index.ts';
+import type { EvidenceEvent, EvidenceLog } from '../evidence/types.ts';
+import type { GogExecutor } from '../exec/types.ts';
+import { type CompiledPolicy, type Decision, evaluatePolicy, stricter } from '../policy/index.ts';
+import type { StateDb } from '../state/index.ts';
+import { ProposalError } from './errors.ts';
+import { createLockdownStore, type LockdownStore } from './lockdown-store.ts';
+import { createProposalRepository, type ProposalRow } from './repository.ts';
+import { type StoredProposal, sealProposal, unsealProposal } from './stored-proposal.ts';
+
+/** An extra judgement on top of the policy rules (outbound guard, exfiltration guard, caps). */
+export interface Assessment {
+  readonly effect: Effect;
+  readonly rules: readonly string[];
+  readonly message: string;
+}
+
+export type Preflight =
+  | { readonly ok: true; settle(succeeded: boolean): void }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+export interface ProposalHooks {
+  /** Judge a new proposal beyond the rules; the stricter effect wins. */
+  assess?(p: StoredProposal): Promise<Assessment | null> | Assessment | null;
+  /** Runs after the claim and before gog (e.g. reserve a send-cap slot). */
+  preflight?(p: StoredProposal): Preflight;
+  /** Filter what gog returned before anyone sees or stores it. */
+  filterResult?(p: StoredProposal, result: unknown): unknown;
+  /** Re-verify the stored approvals against the re-computed hash just before executing. */
+  verifyApprovals?(row: ProposalRow, hash: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+}
+
+export interface ProposalServiceDeps {
+  readonly db: StateDb;
+  readonly policy: CompiledPolicy;
+  readonly executor: GogExecutor;
+  readonly evidence: EvidenceLog;
+  readonly now: () => Date;
+  readonly newId: () => string;
+  readonly hooks?: ProposalHooks;
+  readonly onError?: (err: unknown, context: string) => void;
+}
+
+export interface ProposalRecord {
+  readonly row: ProposalRow;
+  readonly decision: Decision;
+}
+
+export function createProposalService(deps: ProposalServiceDeps) {
+  const repo = createProposalRepository(deps.db);
+  const lockdowns: LockdownStore = createLockdownStore(deps.db);
+  const changes = new EventEmitter();
+  changes.setMaxListeners(0);
+  const hooks = deps.hooks ?? {};
+  const iso = () => deps.now().toISOString();
+
+  async function record(event: EvidenceEvent): Promise<void> {
+    try {
+      await deps.evidence.append(event);
+    } catch (err) {
+      // SECURITY: fail closed. Nothing proceeds that cannot be evidenced.
+      throw new ProposalError(
+        'EVIDENCE_UNAVAILABLE',
+        'the evidence log cannot be written, so mailwarden refuses to act (fail closed); the operator must check disk space and permissions of the evidence folder',
+        { cause: err },
+      );
+    }
+  }
+
+  function emit(id: string): void {
+    changes.emit(id);
+  }
+
+  function decisionOf(row: ProposalRow): Decision {
+    return JSON.parse(row.decision) as Decision;
+  }
+
+  async function submit(principal: string, request: ProposalRequest): Promise<ProposalRecord> {
+    const paramsCheck = ActionParamSchemas[request.action].safeParse(request.params);
+    if (!paramsCheck.success) {
+      const issue = paramsCheck.error.issues[0]!;
+      const field = ['params', ...issue.path.map(String)].join('.');
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? `params: unknown parameter(s) ${issue.keys.map((k) => `"${k}"`).join(', ')} for ${request.action}; remove them (see GET /v1/catalog)`
+          : `${field}: ${issue.message}`;
+      await record({
+        type: 'proposal_rejected_input',
+        principal,
+        data: { action: request.action, field, code: issue.code },
+      });
+      throw new ProposalError('INVALID_INPUT', message);
+    }
+    const createdAt = deps.now();
+    const stored: StoredProposal = {
+      v: 1,
+      id: deps.newId(),
+      principal,
+      action: request.action,
+      params: paramsCheck.data as Record<string, unknown>,
+      ...(request.justification !== undefined ? { justification: request.justification } : {}),
+      ...(request.session !== undefined ? { session: request.session } : {}),
+      correlationId: request.correlationId ?? deps.newId(),
+      createdAt: createdAt.toISOString(),
+    };
+    const sealed = sealProposal(stored);
+    const outcome = evaluatePolicy(deps.policy, {
+      action: request.action,
+      principal,
+      lockdown: lockdowns.state(principal),
+    });
+    if (!outcome.ok) {
+      await record({
+        type: 'decision',
+        proposalId: stored.id,
+        principal,
+        data: { action: stored.action, hash: sealed.hash, evaluatorError: outcome.error },
+      });
+      throw new ProposalError(
+        'POLICY_EVALUATION_FAILED',
+        `the policy could not be evaluated (${outcome.error}); nothing was done. The operator should run \`mailwarden policy check\``,
+      );
+    }
+    let decision = outcome.decision;
+    if (decision.effect !== 'deny' && hooks.assess) {
+      const extra = await hooks.assess(stored);
+      if (extra && stricter(decision.effect, extra.effect) !== decision.effect) {
+        decision = {
+          effect: extra.effect,
+          rules: [...extra.rules, ...decision.rules],
+          message: extra.message,
+          policyDigest: decision.policyDigest,
+        };
+      }
+    }
+    const status: ProposalStatus =
+      decision.effect === 'deny' ? 'denied' : decision.effect === 'approve' ? 'pending_approval' : 'approved';
+    const expiresAt =
+      status === 'pending_approval'
+        ? new Date(createdAt.getTime() + deps.policy.policy.approvals.ttlSeconds * 1000).toISOString()
+        : null;
+
+    // INVARIANT: evidence first, then state. A proposal never exists without its evidence.
+    await record({
+      type: 'proposal_submitted',
+      proposalId: stored.id,
+      principal,
+      data: {
+        action: stored.action,
+        class: ACTION_CLASS[stored.action],
+        hash: sealed.hash,
+        correlationId: stored.correlationId,
+        session: stored.session?.id ?? null,
+        effect: decision.effect,
+        rules: [...decision.rules],
+        policyDigest: decision.policyDigest,
+        status,
+      },
+    });
+    repo.insert({
+      id: stored.id,
+      principal,
+      action: stored.action,
+      status,
+      canonical: sealed.canonical,
+      hash: sealed.hash,
+      decision: JSON.stringify(decision),
+      policyDigest: decision.policyDigest,
+      correlationId: stored.correlationId,
+      sessionId: stored.session?.id ?? null,
+      createdAt: stored.createdAt,
+      expiresAt,
+    });
+
+    if (status === 'denied') await noteDenial(principal);
+    if (status === 'approved') await execute(stored.id);
+    return load(stored.id)!;
+  }
+
+  async function noteDenial(principal: string): Promise<void> {
+    const cfg = deps.policy.policy.lockdown;
+    if (cfg.denialThreshold === 0) return;
+    const now = deps.now();
+    const since = new Date(now.getTime() - cfg.windowSeconds * 1000).toISOString();
+    const count = lockdowns.noteDenial(principal, now.toISOString(), since);
+    if (count < cfg.denialThreshold) return;
+    const scope = cfg.scope === 'global' ? 'global' : `principal:${principal}`;
+    if (lockdowns.isLocked(scope)) return;
+    const reason = `${count} denied proposals from ${principal} within ${cfg.windowSeconds}s`;
+    await record({ type: 'lockdown_changed', principal, data: { lockdown: true, scope, reason, actor: 'automatic' } });
+    lockdowns.set(scope, reason, now.toISOString(), 'automatic');
+  }
+
+  /** Execute an approved proposal at most once. Safe to call concurrently and repeatedly. */
+  async function execute(id: string): Promise<void> {
+    const row = repo.get(id);
+    if (row?.status !== 'approved' || row.exec_state !== 'none') return;
+    const unsealed = unsealProposal(row.canonical, row.hash);
+    const approvals =
+      unsealed.ok && hooks.verifyApprovals ? await hooks.verifyApprovals(row, row.hash) : { ok: true as const };
+    if (!repo.claim(id, iso())) return;
+    emit(id);
+    if (!unsealed.ok || !approvals.ok) {
+      const reason = !unsealed.ok ? unsealed.reason : approvals.ok ? '' : approvals.reason;
+      await recordSafely({
+        type: 'execution_finished',
+        proposalId: id,
+        principal: row.principal,
+        data: { outcome: 'refused', code: 'STATE_TAMPERED', reason },
+      });
+      repo.finish(
+        id,
+        'failed',
+        null,
+        JSON.stringify({ code: 'STATE_TAMPERED', message: `refused to execute: ${reason}` }),
+        iso(),
+      );
+      emit(id);
+      return;
+    }
+    const proposal = unsealed.proposal;
+    try {
+      await record({
+        type: 'execution_started',
+        proposalId: id,
+        principal: row.principal,
+        data: { action: proposal.action, hash: row.hash },
+      });
+    } catch (err) {
+      // gog never ran; the claim is settled as a failure so it can never run later either.
+      repo.finish(
+        id,
+        'failed',
+        null,
+        JSON.stringify({ code: 'EVIDENCE_UNAVAILABLE', message: (err as Error).message }),
+        iso(),
+      );
+      emit(id);
+      return;
+    }
+    const preflight = hooks.preflight ? hooks.preflight(proposal) : ({ ok: true, settle() {} } as const);
+    if (!preflight.ok) {
+      repo.finish(id, 'failed', null, JSON.stringify({ code: preflight.code, message: preflight.message }), iso());
+      await recordSafely({
+        type: 'execution_finished',
+        proposalId: id,
+        principal: row.principal,
+        data: { outcome: 'refused', code: preflight.code },
+      });
+      emit(id);
+      return;
+    }
+    let outcome: Awaited<ReturnType<GogExecutor['execute']>>;
+    try {
+      outcome = await deps.executor.execute(proposal.action, proposal.params);
+    } catch (err) {
+      // A broken invariant inside the executor: the side effect may or may not have happened.
+      deps.onError?.(err, 'executor');
+      preflight.settle(false);
+      repo.markOutcomeUnknown(
+        id,
+        iso(),
+        JSON.stringify({
+          code: 'EXECUTOR_CRASHED',
+          message: 'the executor failed unexpectedly; check the mailbox before retrying',
+        }),
+      );
+      await recordSafely({
+        type: 'outcome_unknown',
+        proposalId: id,
+        principal: row.principal,
+        data: { reason: 'executor_crashed' },
+      });
+      emit(id);
+      return;
+    }
+    preflight.settle(outcome.ok);
+    let stored: string | null = null;
+    if (outcome.ok) {
+      const visible = hooks.filterResult ? hooks.filterResult(proposal, outcome.result) : outcome.result;
+      stored = JSON.stringify(visible);
+    }
+    const error = outcome.ok ? null : JSON.stringify({ code: outcome.code, message: outcome.message });
+    repo.finish(id, outcome.ok ? 'executed' : 'failed', stored, error, iso());
+    await recordSafely({
+      type: 'execution_finished',
+      proposalId: id,
+      principal: row.principal,
+      data: {
+        outcome: outcome.ok ? 'executed' : 'failed',
+        ...(outcome.ok ? {} : { code: outcome.code }),
+        exitCode: outcome.info.exitCode,
+        attempts: outcome.info.attempts,
+        durationMs: Math.round(outcome.info.durationMs),
+        stdoutDigest: outcome.info.stdoutDigest,
+        stderrDigest: outcome.info.stderrDigest,
+      },
+    });
+    emit(id);
+  }
+
+  /** After the side effect, evidence failures must not hide the outcome already stored in state. */
+  async function recordSafely(event: EvidenceEvent): Promise<void> {
+    try {
+      await deps.evidence.append(event);
+    } catch (err) {
+      deps.onError?.(err, `evidence append of ${event.type} for ${event.proposalId ?? '-'}`);
+    }
+  }
+
+  function load(id: string): ProposalRecord | null {
+    const row = repo.get(id);
+    return row ? { row, decision: decisionOf(row) } : null;
+  }
+
+  /** The caller's own proposal, or NOT_FOUND (someone else's proposal is indistinguishable from none). */
+  function getOwn(principal: string, id: string): ProposalRecord {
+    const rec = load(id);
+    if (!rec || rec.row.principal !== principal) {
+      throw new ProposalError('NOT_FOUND', `no proposal ${id} for this agent`);
+    }
+    return rec;
+  }
+
+  async function waitForChange(
+    principal: string,
+    id: string,
+    seconds: number,
+    signal?: AbortSignal,
+  ): Promise<ProposalRecord> {
+    let rec = getOwn(principal, id);
+    const deadline = Date.now() + seconds * 1000;
+    while (!FINAL_STATUSES.has(rec.row.status) && rec.row.status !== 'approved' && Date.now() < deadline) {
+      if (signal?.aborted) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(1000, Math.max(0, deadline - Date.now())));
+        function done() {
+          clearTimeout(timer);
+          changes.off(id, done);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        }
+        changes.on(id, done);
+        signal?.addEventListener('abort', done);
+      });
+      await expireDue();
+      rec = getOwn(principal, id);
+    }
+    return rec;
+  }
+
+  async function cancel(principal: string, id: string): Promise<ProposalRecord> {
+    const rec = getOwn(principal, id);
+    if (rec.row.status !== 'pending_approval') {
+      throw new ProposalError(
+        'NOT_PENDING',
+        `proposal ${id} is ${rec.row.status}; only a pending proposal can be cancelled`,
+      );
+    }
+    await record({ type: 'proposal_cancelled', proposalId: id, principal, data: { by: principal } });
+    if (!repo.transition(id, 'pending_approval', 'cancelled', iso())) {
+      throw new ProposalError('NOT_PENDING', `proposal ${id} changed while being cancelled; read it again`);
+    }
+    emit(id);
+    return getOwn(principal, id);
+  }
+
+  /** Pending proposals past their TTL and approved ones past their execution window expire unexecuted. */
+  async function expireDue(): Promise<number> {
+    const due = repo.dueForExpiry(iso());
+    let n = 0;
+    for (const row of due) {
+      await recordSafely({
+        type: 'proposal_expired',
+        proposalId: row.id,
+        principal: row.principal,
+        data: { from: row.status },
+      });
+      if (repo.transition(row.id, row.status, 'expired', iso())) {
+        n++;
+        emit(row.id);
+      }
+    }
+    return n;
+  }
+
+  /** At start-up: anything claimed but not finished may have run; it is never run again. */
+  async function recoverAfterCrash(): Promise<string[]> {
+    const ids: string[] = [];
+    for (const row of repo.claimed()) {
+      await record({
+        type: 'outcome_unknown',
+        proposalId: row.id,
+        principal: row.principal,
+        data: { reason: 'restart_after_claim' },
+      });
+      repo.markOutcomeUnknown(
+        row.id,
+        iso(),
+        JSON.stringify({
+          code: 'OUTCOME_UNKNOWN',
+          message:
+            'mailwarden stopped while this was executing; it will not be retried. Check the mailbox to see whether it happened',
+        }),
+      );
+      ids.push(row.id);
+    }
+    return ids;
+  }
+
+  return {
+    submit,
+    execute,
+    getOwn,
+    load,
+    waitForChange,
+    cancel,
+    expireDue,
+    recoverAfterCrash,
+    list: (status: ProposalStatus | null, limit = 200) =>
+      repo.list(status, limit).map((row) => ({ row, decision: decisionOf(row) })),
+    repo,
+    lockdowns,
+    record,
+    emit,
+    changes,
+  };
+}
+
+export type ProposalService = ReturnType<typeof createProposalService>;

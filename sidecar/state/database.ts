@@ -1,0 +1,82 @@
+// Opens the sidecar's SQLite state (WAL, busy timeout) and applies schema migrations in order.
+import { chmodSync, existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { MailwardenError } from '../errors.ts';
+
+export type StateErrorCode = 'STATE_MIGRATION_FAILED' | 'STATE_NEWER_SCHEMA' | 'STATE_CORRUPT';
+export class StateError extends MailwardenError<StateErrorCode> {
+  override readonly name = 'StateError';
+}
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export type StateDb = Database.Database;
+
+export interface OpenStateOptions {
+  readonly file: string;
+  readonly migrations: readonly Migration[];
+  readonly busyTimeoutMs?: number;
+}
+
+export function openStateDb(opts: OpenStateOptions): StateDb {
+  const isNew = opts.file !== ':memory:' && !existsSync(opts.file);
+  const db = new Database(opts.file);
+  if (isNew) chmodSync(opts.file, 0o600);
+  db.pragma('journal_mode = WAL');
+  // INVARIANT: FULL keeps an acknowledged claim durable across power loss; the claim is what
+  // stops a second execution after a crash.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+  const check = db.pragma('quick_check', { simple: true });
+  if (check !== 'ok') {
+    db.close();
+    throw new StateError('STATE_CORRUPT', `state database ${opts.file} failed its integrity check: ${String(check)}`);
+  }
+  migrate(db, opts.migrations, opts.file);
+  return db;
+}
+
+function migrate(db: StateDb, migrations: readonly Migration[], file: string): void {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  const newest = Math.max(0, ...applied);
+  if (newest > known) {
+    throw new StateError(
+      'STATE_NEWER_SCHEMA',
+      `state database ${file} has schema version ${newest}, newer than this mailwarden knows (${known}); upgrade mailwarden`,
+    );
+  }
+  const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  for (const m of sorted) {
+    if (applied.has(m.version)) continue;
+    const apply = db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      );
+    });
+    try {
+      apply();
+    } catch (err) {
+      throw new StateError(
+        'STATE_MIGRATION_FAILED',
+        `migration ${m.version} (${m.name}) failed on ${file}: ${String(err)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+}
