@@ -1,11 +1,11 @@
 // The entry point's wiring: builds the real dependencies from a config and listens on both sockets.
 import { createPrivateKey, randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createApprovalService, loadApproverKeyring } from '../approval/index.ts';
+import { createApprovalService, createReloadingKeyring, loadApproverKeyring } from '../approval/index.ts';
 import { createAgentAuthenticator, createRateLimiter, createTokenService } from '../auth/index.ts';
-import type { LoadedConfig } from '../config/index.ts';
+import { type LoadedConfig, loadConfig } from '../config/index.ts';
 import type { CheckpointSink } from '../evidence/index.ts';
 import { createCommandSink, createDirectorySink, openEvidenceLog } from '../evidence/index.ts';
 import { createGogExecutor } from '../exec/index.ts';
@@ -48,7 +48,22 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   mkdirSync(config.paths.evidenceDir, { recursive: true, mode: 0o700 });
 
   const policy = loadPolicy(config.policy);
-  const keyring = loadApproverKeyring(config.approvals.mode, config.approvals.approvers);
+  const keyring = createReloadingKeyring(loadApproverKeyring(config.approvals.mode, config.approvals.approvers), {
+    mtimeMs: () => {
+      try {
+        return statSync(loaded.file).mtimeMs;
+      } catch {
+        return null;
+      }
+    },
+    reload: () => {
+      const next = loadConfig(loaded.file).config.approvals;
+      const ring = loadApproverKeyring(next.mode, next.approvers);
+      log.info({ approvers: ring.approvers }, 'approver keys reloaded from the config');
+      return ring;
+    },
+    onError: (err) => log.error({ err }, 'approver keys could not be reloaded; keeping the previous ones'),
+  });
   if (keyring.approvers.length === 0)
     log.warn('no approvers are configured: every proposal that needs approval will expire');
 

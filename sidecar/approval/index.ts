@@ -1,7 +1,13 @@
 // Approvals: approver keys, signed statements, and applying decisions with quorum and binding.
 
 export type { ApprovalMode, ApproverKeyring } from './keys.ts';
-export { ApproverKeyError, generateApproverKeyPair, loadApproverKeyring, loadSigningKey } from './keys.ts';
+export {
+  ApproverKeyError,
+  createReloadingKeyring,
+  generateApproverKeyPair,
+  loadApproverKeyring,
+  loadSigningKey,
+} from './keys.ts';
 export type { ApprovalService, ApprovalServiceDeps } from './service.ts';
 export { ApprovalError, createApprovalService } from './service.ts';
 export type { StatementCheck, StatementRefusal } from './statements.ts';

@@ -75,3 +75,39 @@ export function loadSigningKey(file: string): { key: KeyObject; alg: 'EdDSA' | '
   }
   return { key: createSecretKey(Buffer.from(text.trim(), 'base64')), alg: 'HS256' };
 }
+
+/**
+ * A keyring that follows the config file: when the file changes (e.g. `mailwarden approver add`), the
+ * approvers are read again, so enrolling or revoking an approver needs no restart. A config that no longer
+ * loads keeps the last good keyring and reports the problem.
+ */
+export function createReloadingKeyring(
+  initial: ApproverKeyring,
+  watch: { mtimeMs: () => number | null; reload: () => ApproverKeyring; onError: (err: unknown) => void },
+): ApproverKeyring {
+  let current = initial;
+  let seen = watch.mtimeMs();
+  const fresh = (): ApproverKeyring => {
+    const m = watch.mtimeMs();
+    if (m !== null && m !== seen) {
+      seen = m;
+      try {
+        const next = watch.reload();
+        if (next.mode === current.mode) current = next;
+        else watch.onError(new Error('approvals.mode changed; restart the sidecar to switch modes'));
+      } catch (err) {
+        watch.onError(err);
+      }
+    }
+    return current;
+  };
+  return {
+    get mode() {
+      return current.mode;
+    },
+    get approvers() {
+      return fresh().approvers;
+    },
+    keyOf: (a) => fresh().keyOf(a),
+  };
+}

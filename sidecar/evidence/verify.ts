@@ -205,7 +205,11 @@ async function checkApprovals(
     if (r.proposalId !== undefined && p['proposalId'] !== r.proposalId) {
       return fail('the signed approval is for a different proposal');
     }
-    if (p['decision'] !== undefined && p['decision'] !== 'approve') return fail('the signed decision is not "approve"');
+    // A record may carry its decision (approve or reject); the signature must say the same.
+    const recorded = typeof r.data['decision'] === 'string' ? r.data['decision'] : 'approve';
+    if (p['decision'] !== undefined && p['decision'] !== recorded) {
+      return fail(`the signed decision is not "${recorded}" as recorded`);
+    }
     verified++;
   }
   return { verified, unchecked, bad: null };

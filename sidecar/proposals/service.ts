@@ -339,7 +339,8 @@ export function createProposalService(deps: ProposalServiceDeps) {
   ): Promise<ProposalRecord> {
     let rec = getOwn(principal, id);
     const deadline = Date.now() + seconds * 1000;
-    while (!FINAL_STATUSES.has(rec.row.status) && rec.row.status !== 'approved' && Date.now() < deadline) {
+    // Waiting past `approved` too: an approved proposal is executing, and the agent wants its outcome.
+    while (!FINAL_STATUSES.has(rec.row.status) && Date.now() < deadline) {
       if (signal?.aborted) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, Math.min(1000, Math.max(0, deadline - Date.now())));
