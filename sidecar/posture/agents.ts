@@ -38,27 +38,37 @@ export async function resolveAgents(input: PostureInput, probes: PostureProbes):
     if (given.home !== undefined) principal.home = given.home;
     return { principals: [principal], source: `agent uid ${given.uid}` };
   }
-  // Last resort: the users of the agent socket's group, when that group is not the sidecar's own.
+  // Then the users of the configured agents' group, else of the agent socket's group (when not the sidecar's own).
+  if (given.group !== undefined) {
+    const gid = await probes.groupByName(given.group);
+    if (gid.kind === 'ok') return fromGroup(gid.value, `agent.group ${given.group}`, input, probes);
+  }
   const sock = await probes.stat(input.paths.agentSocket);
   if (sock.kind === 'ok' && sock.value.gid !== input.sidecar.gid) {
-    const gid = sock.value.gid;
-    const members = await probes.groupMembers(gid);
-    if (members.kind === 'ok') {
-      const agents = members.value.filter((m) => m.uid !== input.sidecar.uid);
-      if (agents.length > 0) {
-        const principals = await Promise.all(agents.map((m) => fromUser(m, probes)));
-        return {
-          principals,
-          source: `members of the agent socket's group ${gid} (${agents.map((a) => a.name).join(', ')})`,
-        };
-      }
-    }
-    return { principals: [{ gids: [gid] }], source: `agent socket group ${gid} (members unknown)` };
+    return fromGroup(sock.value.gid, "the agent socket's group", input, probes);
   }
   const partial: Principal = {};
   if (given.gids !== undefined) partial.gids = [...given.gids];
   if (given.home !== undefined) partial.home = given.home;
   return { principals: [partial], source: 'unknown (set agent.user in the config)' };
+}
+
+async function fromGroup(
+  gid: number,
+  what: string,
+  input: PostureInput,
+  probes: PostureProbes,
+): Promise<ResolvedAgents> {
+  const members = await probes.groupMembers(gid);
+  if (members.kind === 'ok') {
+    // The service joins the agents' group to hand it the socket; it is not an agent.
+    const agents = members.value.filter((m) => m.uid !== input.sidecar.uid);
+    if (agents.length > 0) {
+      const principals = await Promise.all(agents.map((m) => fromUser(m, probes)));
+      return { principals, source: `members of ${what} ${gid} (${agents.map((a) => a.name).join(', ')})` };
+    }
+  }
+  return { principals: [{ gids: [gid] }], source: `${what} ${gid} (members unknown)` };
 }
 
 export function describeAgents(principals: Principal[]): string {

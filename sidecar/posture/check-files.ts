@@ -42,7 +42,7 @@ function notObserved(path: string, r: Inspected, target: FileTarget): Finding {
   }
   return {
     status: 'unknown',
-    text: `${path} could not be observed: ${describeProbe(r.kind === 'error' ? r : { kind: 'missing' })}`,
+    text: `${path} could not be observed: ${describeProbe(r)}`,
     fix: `run posture as the service user with access to ${path}`,
   };
 }
@@ -211,12 +211,21 @@ export async function agentRootCheck(
       }
     }
     for (const step of v.steps) {
-      if (anyOf(ctx.agents.map((p) => (p.uid === 0 ? 'no' : controls(step.dirStat, p)))) === 'yes') {
+      // Root was reported above; here only ownership by an unprivileged agent counts.
+      const owned = anyOf(ctx.agents.map((p) => (p.uid === 0 ? 'no' : controls(step.dirStat, p))));
+      if (owned === 'yes') {
         findings.push({
           status: 'fail',
           text: `${v.realPath} is under ${step.dir}, which the agent owns`,
           fix: `move it under the service's own directory and update ${target.configKey}`,
         });
+      } else if (owned === 'unknown') {
+        findings.push({
+          status: 'unknown',
+          text: `cannot tell whether the agent owns ${step.dir}`,
+          fix: IDENTIFY_AGENT,
+        });
+        break;
       }
     }
   }

@@ -9,6 +9,7 @@ export { collectChecks, postureMode, runPosture } from './run-posture.ts';
 export {
   checkStartupFileModes,
   formatStartupProblems,
+  type StartupIdentity,
   type StartupModesResult,
   type StartupPaths,
   type StartupProblem,

@@ -160,6 +160,14 @@ export function createRealProbes(options: RealProbeOptions = {}): PostureProbes 
         return { kind: 'error', message: err instanceof Error ? err.message : String(err) };
       }
     },
+    async groupByName(name) {
+      try {
+        const group = (await database('group')).map(parseGroupLine).find((g) => g?.name === name);
+        return group ? { kind: 'ok', value: group.gid } : { kind: 'missing' };
+      } catch (err) {
+        return { kind: 'error', message: err instanceof Error ? err.message : String(err) };
+      }
+    },
     async groupMembers(gid) {
       try {
         const groups = (await database('group')).map(parseGroupLine).filter((g) => g !== null);

@@ -45,6 +45,7 @@ function guard(probes: PostureProbes): PostureProbes {
     userByName: wrap(probes.userByName.bind(probes)),
     userByUid: wrap(probes.userByUid.bind(probes)),
     groupsOf: wrap(probes.groupsOf.bind(probes)),
+    groupByName: wrap(probes.groupByName.bind(probes)),
     groupMembers: wrap(probes.groupMembers.bind(probes)),
   };
 }
@@ -90,13 +91,16 @@ export async function collectChecks(input: PostureInput, rawProbes: PostureProbe
   ];
   for (const target of targets) {
     if (target.paths.length === 0) {
-      checks.push({
-        id: `files.${target.kind}.owner`,
-        required: true,
-        status: 'unknown',
-        summary: 'no key paths were given to check',
-        fix: 'pass every private key path (evidence signing and blinding keys, agent key) to posture',
-      });
+      // The sidecar always holds at least the evidence keys: an empty list is a wiring mistake, not a pass.
+      for (const aspect of ['owner', 'agent_access', 'agent_root']) {
+        checks.push({
+          id: `files.${target.kind}.${aspect}`,
+          required: true,
+          status: 'unknown',
+          summary: 'no key paths were given to check',
+          fix: 'pass every private key path (evidence signing and blinding keys, agent key) to posture',
+        });
+      }
       continue;
     }
     checks.push(ownerCheck(inspected, target, ctx));

@@ -22,12 +22,12 @@ export interface StartupProblem {
 
 export type StartupModesResult = { ok: true } | { ok: false; problems: StartupProblem[] };
 
-interface Identity {
+export interface StartupIdentity {
   uid: number;
   name: string;
 }
 
-function currentIdentity(): Identity | null {
+function currentIdentity(): StartupIdentity | null {
   if (typeof process.getuid !== 'function') return null;
   const uid = process.getuid();
   try {
@@ -67,13 +67,18 @@ function observe(path: string, expectDir: boolean): Observed {
           ? expectDir
             ? `mkdir -m 700 -p ${sh(path)}`
             : `create ${path} (mailwarden init or mailwarden keygen) or correct its path in the config`
-          : `chown ${currentIdentity()?.name ?? '<service user>'} ${sh(path)}`,
+          : `ls -ld ${sh(path)} and give the service user access to it`,
       },
     };
   }
 }
 
-function ownerProblem(path: string, uid: number, me: Identity | null, allowRoot: boolean): StartupProblem | null {
+function ownerProblem(
+  path: string,
+  uid: number,
+  me: StartupIdentity | null,
+  allowRoot: boolean,
+): StartupProblem | null {
   if (me === null || uid === me.uid || (allowRoot && uid === 0)) return null;
   return {
     path,
@@ -86,8 +91,12 @@ function ownerProblem(path: string, uid: number, me: Identity | null, allowRoot:
  * SECURITY: run before anything reads a key. A key others can read is already
  * compromised in principle; a writable directory lets another user swap files.
  */
-export function checkStartupFileModes(paths: StartupPaths): StartupModesResult {
-  const me = currentIdentity();
+export function checkStartupFileModes(
+  paths: StartupPaths,
+  /** Who will run the sidecar; defaults to the current process. */
+  runAs: StartupIdentity | null = currentIdentity(),
+): StartupModesResult {
+  const me = runAs;
   const problems: StartupProblem[] = [];
   for (const key of paths.keys) {
     const o = observe(key, false);

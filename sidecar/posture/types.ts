@@ -8,8 +8,9 @@ export interface PostureInput {
    * The agent runtime's OS identity. Any field may be missing: a missing uid is
    * resolved from `user`, else from the members of the agent socket's group;
    * what stays unknown makes the checks that need it `unknown`, never `pass`.
+   * `group` (config agent.group) names the agents' group when no user is given.
    */
-  agent: { uid?: number; gids?: number[]; user?: string; home?: string };
+  agent: { uid?: number; gids?: number[]; user?: string; group?: string; home?: string };
   paths: {
     config: string;
     policy: string;
@@ -94,6 +95,7 @@ export interface PostureProbes {
   userByUid(uid: number): Promise<Probed<UserInfo>>;
   /** Every group id the user belongs to (primary and supplementary). */
   groupsOf(user: UserInfo): Promise<Probed<number[]>>;
+  groupByName(name: string): Promise<Probed<number>>;
   /** Users whose primary or supplementary group is `gid`. */
   groupMembers(gid: number): Promise<Probed<UserInfo[]>>;
 }
