@@ -22,7 +22,10 @@ export async function buildPosture(loaded: LoadedConfig, ctx: PostureContext): P
   return runPosture(
     {
       sidecar: { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 },
-      agent: { ...(config.agent.user ? { user: config.agent.user } : {}) },
+      agent: {
+        ...(config.agent.user ? { user: config.agent.user } : {}),
+        ...(config.agent.group ? { group: config.agent.group } : {}),
+      },
       paths: {
         config: loaded.file,
         policy: config.policy,
@@ -41,6 +44,9 @@ export async function buildPosture(loaded: LoadedConfig, ctx: PostureContext): P
       },
       gog: { backend: config.gog.backend, binary: config.gog.binary, account: config.gog.account },
       policyDeniesSend: policyDeniesAllSends(ctx.policy),
+      ...(config.agent.bypassAttestation
+        ? { bypassAttestation: { evidenceRef: config.agent.bypassAttestation.evidenceRef } }
+        : {}),
     },
     createRealProbes({
       gog: { binary: config.gog.binary, home: config.gog.home, account: config.gog.account },

@@ -3,23 +3,29 @@ import { createPrivateKey, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import type { ActionName, Posture } from '../../shared/index.ts';
 import { createApprovalService, createReloadingKeyring, loadApproverKeyring } from '../approval/index.ts';
 import { createAgentAuthenticator, createRateLimiter, createTokenService } from '../auth/index.ts';
 import { type LoadedConfig, loadConfig } from '../config/index.ts';
+import { MailwardenError } from '../errors.ts';
 import type { CheckpointSink } from '../evidence/index.ts';
 import { createCommandSink, createDirectorySink, openEvidenceLog } from '../evidence/index.ts';
-import { createGogExecutor } from '../exec/index.ts';
+import { compareBakedProfile, createGogExecutor, probeGogSchema } from '../exec/index.ts';
+import type { GogConfig } from '../exec/types.ts';
 import { createAgentApp, createOperatorApp, listenOnSocket } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
-import { type CompiledPolicy, loadPolicy, policyDeniesAllSends } from '../policy/index.ts';
+import { type CompiledPolicy, evaluatePolicy, loadPolicy, policyDeniesAllSends } from '../policy/index.ts';
+import { checkStartupFileModes, formatStartupProblems } from '../posture/index.ts';
 import { createProposalService } from '../proposals/index.ts';
 import { CORE_MIGRATIONS, openStateDb } from '../state/index.ts';
+import { resolveGroupId } from './group.ts';
 import { buildPosture } from './posture.ts';
 
 export interface SidecarHandle {
   readonly agentSocket: string;
   readonly operatorSocket: string;
   readonly policy: CompiledPolicy;
+  posture(): Promise<Posture>;
   stop(): Promise<void>;
 }
 
@@ -38,6 +44,39 @@ function readBase64Key(file: string, what: string): Buffer {
   return raw;
 }
 
+export class StartupError extends MailwardenError<'UNSAFE_FILE_MODES' | 'POLICY_EXCEEDS_BAKED_PROFILE'> {
+  override readonly name = 'StartupError';
+}
+
+/**
+ * The policy must not allow what the gog binary's baked profile blocks: such a setup would fail at the
+ * worst moment. A profile that allows what policy denies is fine (policy is the stricter layer) but noted.
+ */
+async function checkBakedProfile(cfg: GogConfig, policy: CompiledPolicy, log: Logger): Promise<void> {
+  const probe = await probeGogSchema(cfg);
+  if ('error' in probe) {
+    log.warn({ problem: probe.error }, "could not read the gog binary's baked safety profile");
+    return;
+  }
+  const { bakedProfile } = probe;
+  if (!bakedProfile.enabled || !bakedProfile.name) {
+    log.info('the gog binary has no baked safety profile; policy alone decides what gog may do');
+    return;
+  }
+  const effectOf = (action: ActionName) => {
+    const outcome = evaluatePolicy(policy, { action, principal: '*', lockdown: { global: null, principal: null } });
+    return outcome.ok ? outcome.decision.effect : 'deny';
+  };
+  const { errors, warnings } = compareBakedProfile(bakedProfile.name, effectOf);
+  for (const w of warnings) log.warn({ bakedProfile: bakedProfile.name }, w);
+  if (errors.length > 0) {
+    throw new StartupError(
+      'POLICY_EXCEEDS_BAKED_PROFILE',
+      `policy ${policy.file} allows actions the gog binary's baked profile "${bakedProfile.name}" blocks:\n  ${errors.join('\n  ')}\nDeny them in the policy or use a gog build whose profile allows them.`,
+    );
+  }
+}
+
 export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Promise<SidecarHandle> {
   const { config } = loaded;
   const log = opts.logger;
@@ -46,6 +85,19 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   mkdirSync(config.paths.runtimeDir, { recursive: true, mode: 0o750 });
   mkdirSync(config.paths.stateDir, { recursive: true, mode: 0o700 });
   mkdirSync(config.paths.evidenceDir, { recursive: true, mode: 0o700 });
+
+  // SECURITY: refuse to start on keys or folders others could read or change; say which and how to fix.
+  const modes = checkStartupFileModes({
+    keys: [
+      config.evidence.signingKey,
+      config.evidence.blindingKey,
+      ...(config.tokens.signingKey ? [config.tokens.signingKey] : []),
+      ...config.approvals.approvers.flatMap((a) => (a.secret ? [a.secret] : [])),
+    ],
+    dirs: [config.paths.stateDir, config.paths.evidenceDir, config.gog.home],
+    files: [loaded.file, config.policy],
+  });
+  if (!modes.ok) throw new StartupError('UNSAFE_FILE_MODES', formatStartupProblems(modes.problems));
 
   const policy = loadPolicy(config.policy);
   const keyring = createReloadingKeyring(loadApproverKeyring(config.approvals.mode, config.approvals.approvers), {
@@ -86,7 +138,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   const dbFile = join(config.paths.stateDir, 'state.db');
   const db = openStateDb({ file: dbFile, migrations: CORE_MIGRATIONS });
 
-  const executor = createGogExecutor({
+  const gogConfig = {
     binary: config.gog.binary,
     home: config.gog.home,
     account: config.gog.account,
@@ -94,7 +146,9 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     maxOutputBytes: config.gog.maxOutputBytes,
     noSend: policyDeniesAllSends(policy),
     wrapUntrusted: false,
-  });
+  };
+  await checkBakedProfile(gogConfig, policy, log);
+  const executor = createGogExecutor(gogConfig);
 
   let approvals: ReturnType<typeof createApprovalService> | null = null;
   const proposals = createProposalService({
@@ -165,7 +219,9 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   });
   const agentSocket = join(config.paths.runtimeDir, 'agent.sock');
   const operatorSocket = join(config.paths.runtimeDir, 'operator.sock');
-  const posture = () => buildPosture(loaded, { agentSocket, operatorSocket, policy });
+  // The log was verified when it was opened (the sidecar refuses to start on a tampered log).
+  const posture = () =>
+    buildPosture(loaded, { agentSocket, operatorSocket, policy, evidenceVerdict: async () => 'intact' });
   const operatorApp = createOperatorApp({
     proposals,
     decisions: approvals,
@@ -175,7 +231,8 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   });
 
   chmodSync(config.paths.runtimeDir, 0o750);
-  const agentListener = await listenOnSocket(agentApp, agentSocket, config.sockets.agentMode);
+  const agentGid = config.sockets.agentGroup !== undefined ? resolveGroupId(config.sockets.agentGroup) : undefined;
+  const agentListener = await listenOnSocket(agentApp, agentSocket, config.sockets.agentMode, agentGid);
   const operatorListener = await listenOnSocket(operatorApp, operatorSocket, config.sockets.operatorMode);
 
   const sweeper = setInterval(() => {
@@ -188,6 +245,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     agentSocket,
     operatorSocket,
     policy,
+    posture,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -46,6 +46,16 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       user: z.string().min(1).optional(),
       group: z.string().min(1).optional(),
+      /**
+       * The operator's statement that the agent has no direct path to Gmail (no Google credentials, no gog
+       * of its own), with a reference to the evidence record or ticket that shows it was checked.
+       */
+      bypassAttestation: z
+        .strictObject({
+          evidenceRef: z.string().min(3).max(512),
+          attestedBy: z.string().min(1).max(128),
+        })
+        .optional(),
     })
     .prefault({}),
   gog: z.strictObject({
