@@ -1,5 +1,6 @@
 // Normalised results the sidecar returns to agents for each action, independent of gog's raw JSON.
 import { z } from 'zod';
+import type { ActionName } from './actions.ts';
 
 export const AttachmentMetaSchema = z.object({
   attachmentId: z.string(),
@@ -85,3 +86,16 @@ export const ResultSchemas = {
 } as const;
 // Actions sharing a result shape: mark-read/unread/trash answer like archive; drafts.update like create;
 // reply/forward/drafts.send like send; calendar.update like create.
+
+/** The result schema of every action in the catalogue, with the shared shapes spelled out. */
+export const ACTION_RESULT_SCHEMAS: Readonly<Record<ActionName, z.ZodType>> = {
+  ...ResultSchemas,
+  'gmail.mark-read': ResultSchemas['gmail.archive'],
+  'gmail.unread': ResultSchemas['gmail.archive'],
+  'gmail.trash': ResultSchemas['gmail.archive'],
+  'gmail.drafts.update': ResultSchemas['gmail.drafts.create'],
+  'gmail.drafts.send': ResultSchemas['gmail.send'],
+  'gmail.reply': ResultSchemas['gmail.send'],
+  'gmail.forward': ResultSchemas['gmail.send'],
+  'calendar.update': ResultSchemas['calendar.create'],
+};

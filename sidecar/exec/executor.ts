@@ -2,9 +2,10 @@
 import { readFile, rm } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
 import { ACTION_CLASS, type ActionName, ActionParamSchemas, sha256Digest } from '../../shared/index.ts';
+import { ACTION_RESULT_SCHEMAS } from '../../shared/results.ts';
 import { codeForExit, GOG_EXIT, gogErrorLine, type MessageContext, messageFor } from './exit-codes.ts';
 import { normaliseOutput } from './normalise.ts';
-import { GogPlanError, planGogCall } from './plan.ts';
+import { attachmentOutPath, GogPlanError, planGogCall } from './plan.ts';
 import { type ProcessResult, runProcess } from './run-process.ts';
 import type { GogConfig, GogErrorCode, GogExecutor, GogOutcome, GogRunInfo } from './types.ts';
 
@@ -38,12 +39,13 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
     argv: readonly string[],
     stdin: string | undefined,
     signal: AbortSignal | undefined,
+    keyringPassword: string | undefined,
   ): Promise<{ res: ProcessResult; attempts: number }> {
     const maxAttempts = isReadAction(action) ? READ_ATTEMPTS : 1;
     let attempts = 0;
     for (;;) {
       attempts++;
-      const res = await runProcess(cfg, argv, stdin, signal);
+      const res = await runProcess(cfg, argv, stdin, signal, keyringPassword);
       const retry = res.kind === 'exited' && res.exitCode !== null && RETRY_CODES.has(res.exitCode);
       // INVARIANT: a mutating action runs at most once; a write that timed out or failed may have happened.
       if (!retry || attempts >= maxAttempts || signal?.aborted) return { res, attempts };
@@ -51,7 +53,7 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
     }
   }
 
-  async function execute(action: ActionName, rawParams: unknown, signal?: AbortSignal): Promise<GogOutcome> {
+  async function executeOnce(action: ActionName, rawParams: unknown, signal?: AbortSignal): Promise<GogOutcome> {
     const started = now();
     const mutating = !isReadAction(action);
     const blankInfo = (attempts: number, res?: ProcessResult): GogRunInfo => ({
@@ -95,7 +97,20 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
       };
     }
 
-    const { res, attempts } = await runWithRetry(action, plan.argv, plan.stdin, signal);
+    let keyringPassword: string | undefined;
+    if (cfg.keyringPasswordFile !== undefined) {
+      try {
+        keyringPassword = (await readFile(cfg.keyringPasswordFile, 'utf8')).replace(/\r?\n$/, '');
+      } catch (e) {
+        const why = (e as NodeJS.ErrnoException).code ?? 'unreadable';
+        return failure(
+          'GOG_CONFIG',
+          ctxOf({ line: `cannot read the keyring password file ${cfg.keyringPasswordFile} (${why})` }),
+          blankInfo(0),
+        );
+      }
+    }
+    const { res, attempts } = await runWithRetry(action, plan.argv, plan.stdin, signal, keyringPassword);
     const info = blankInfo(attempts, res);
     const line = gogErrorLine(res.stderr.toString('utf8'));
     switch (res.kind) {
@@ -127,6 +142,9 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
     try {
       result = normaliseOutput(action, parsed.data, json);
       if (action === 'gmail.attachment') result = await finishAttachment(parsed.data, result, signal);
+      // INVARIANT: what leaves the executor has the contract's result shape.
+      const checked = ACTION_RESULT_SCHEMAS[action].safeParse(result);
+      if (!checked.success) throw new Error(`normalised result does not match the ${action} result shape`);
     } catch (e) {
       const detail = e instanceof Error ? e.message : 'unexpected output';
       return failure('GOG_BAD_OUTPUT', ctxOf({ detail: detail.slice(0, 300) }), info);
@@ -162,6 +180,16 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
       if (found) Object.assign(meta, { filename: found.filename, mimeType: found.mimeType });
     }
     return { attachment: { ...meta, messageId: p.messageId, dataBase64: data.toString('base64') } };
+  }
+
+  async function execute(action: ActionName, rawParams: unknown, signal?: AbortSignal): Promise<GogOutcome> {
+    try {
+      return await executeOnce(action, rawParams, signal);
+    } finally {
+      // An attachment file gog wrote must not outlive the call, whatever happened to it.
+      const p = action === 'gmail.attachment' ? ActionParamSchemas['gmail.attachment'].safeParse(rawParams) : null;
+      if (p?.success) await rm(attachmentOutPath(cfg.home, p.data.messageId, p.data.attachmentId), { force: true });
+    }
   }
 
   return { execute };

@@ -21,14 +21,16 @@ const KILL_GRACE_MS = 1_000;
  * environment (tokens, agent keys, proxies) reaches gog. PATH keeps node's directory first so a
  * `#!/usr/bin/env node` fake gog starts.
  */
-export function gogEnv(cfg: GogConfig): Record<string, string> {
-  return {
+export function gogEnv(cfg: GogConfig, keyringPassword?: string): Record<string, string> {
+  const env: Record<string, string> = {
     GOG_HOME: cfg.home,
     HOME: cfg.home,
     LANG: 'C.UTF-8',
     TZ: 'UTC',
     PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
   };
+  if (keyringPassword !== undefined) env['GOG_KEYRING_PASSWORD'] = keyringPassword;
+  return env;
 }
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
@@ -50,6 +52,7 @@ export function runProcess(
   argv: readonly string[],
   stdin: string | undefined,
   signal?: AbortSignal,
+  keyringPassword?: string,
 ): Promise<ProcessResult> {
   return new Promise((resolve) => {
     const out: Buffer[] = [];
@@ -62,7 +65,7 @@ export function runProcess(
 
     const child = spawn(cfg.binary, [...argv], {
       shell: false,
-      env: gogEnv(cfg),
+      env: gogEnv(cfg, keyringPassword),
       cwd: '/',
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],

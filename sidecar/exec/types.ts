@@ -14,6 +14,11 @@ export interface GogConfig {
   readonly noSend: boolean;
   /** Pass --wrap-untrusted so gog marks mailbox text as external content. */
   readonly wrapUntrusted: boolean;
+  /**
+   * A file (0600, service user) holding the password of gog's file keyring. gog's file backend (Linux
+   * without D-Bus) needs it as GOG_KEYRING_PASSWORD; the executor reads it per call and passes only that.
+   */
+  readonly keyringPasswordFile?: string;
 }
 
 /** Everything needed to spawn gog for one action; argv excludes the binary itself. */
