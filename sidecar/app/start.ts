@@ -92,6 +92,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
       config.evidence.signingKey,
       config.evidence.blindingKey,
       ...(config.tokens.signingKey ? [config.tokens.signingKey] : []),
+      ...(config.gog.keyringPasswordFile ? [config.gog.keyringPasswordFile] : []),
       ...config.approvals.approvers.flatMap((a) => (a.secret ? [a.secret] : [])),
     ],
     dirs: [config.paths.stateDir, config.paths.evidenceDir, config.gog.home],
@@ -146,6 +147,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     maxOutputBytes: config.gog.maxOutputBytes,
     noSend: policyDeniesAllSends(policy),
     wrapUntrusted: false,
+    ...(config.gog.keyringPasswordFile ? { keyringPasswordFile: config.gog.keyringPasswordFile } : {}),
   };
   await checkBakedProfile(gogConfig, policy, log);
   const executor = createGogExecutor(gogConfig);

@@ -30,7 +30,12 @@ function resolvePaths(c: Config, base: string): Config {
     ...c,
     policy: r(c.policy),
     paths: { runtimeDir: r(c.paths.runtimeDir), stateDir: r(c.paths.stateDir), evidenceDir: r(c.paths.evidenceDir) },
-    gog: { ...c.gog, binary: r(c.gog.binary), home: r(c.gog.home) },
+    gog: {
+      ...c.gog,
+      binary: r(c.gog.binary),
+      home: r(c.gog.home),
+      ...(c.gog.keyringPasswordFile !== undefined ? { keyringPasswordFile: r(c.gog.keyringPasswordFile) } : {}),
+    },
     approvals: {
       ...c.approvals,
       approvers: c.approvals.approvers.map((a) => ({

@@ -63,6 +63,8 @@ export const ConfigSchema = z.strictObject({
     binary: PathSchema,
     home: PathSchema,
     account: AddressSchema,
+    /** File holding gog's file-keyring password (GOG_KEYRING_PASSWORD) for headless Linux hosts. */
+    keyringPasswordFile: PathSchema.optional(),
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
     maxOutputBytes: z
       .number()
