@@ -17,6 +17,15 @@ export {
 export { CanonicalJsonError, canonicalize } from './canonical-json.ts';
 export type { Sha256Digest } from './hash.ts';
 export { canonicalDigest, isSha256Digest, sha256Digest, sha256Hex } from './hash.ts';
+export type { CalendarEvent, Message } from './results.ts';
+export {
+  ACTION_RESULT_SCHEMAS,
+  AttachmentMetaSchema,
+  EventSchema,
+  MessageSchema,
+  ResultSchemas,
+  ThreadSummarySchema,
+} from './results.ts';
 export type {
   CatalogResponse,
   DecisionPayload,

@@ -1,6 +1,15 @@
 // `mailwarden init`: writes a complete, working setup with safe file modes into one folder.
 import { randomBytes } from 'node:crypto';
-import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -9,6 +18,7 @@ import { generateAgentKey, hashAgentKey } from '../auth/index.ts';
 import { generateEvidenceKeys } from '../evidence/index.ts';
 import { gogConfigFor } from '../exec/index.ts';
 import { loadPolicy, policyDeniesAllSends } from '../policy/index.ts';
+import { rebaseDemoMailbox } from './demo-mailbox.ts';
 import { type CliIo, EXIT_OK, parse, print, UsageError } from './io.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -92,8 +102,13 @@ export function initSetup(opts: {
   let account = DEMO_ACCOUNT;
   if (opts.backend === 'fake') {
     binary = join(REPO_ROOT, 'fixtures', 'fake-gog', 'gog');
-    copyFileSync(join(REPO_ROOT, 'fixtures', 'mailbox', 'demo-mailbox.json'), join(gogHome, 'fake-mailbox.json'));
-    chmodSync(join(gogHome, 'fake-mailbox.json'), 0o600);
+    const demo = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'fixtures', 'mailbox', 'demo-mailbox.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    writeSecret(
+      join(gogHome, 'fake-mailbox.json'),
+      `${JSON.stringify(rebaseDemoMailbox(demo, new Date()), null, 2)}\n`,
+    );
   } else {
     binary = findOnPath(['gog-agent-safe', 'gog'], opts.env) ?? '/usr/local/bin/gog';
     account = opts.env.MAILWARDEN_ACCOUNT ?? DEMO_ACCOUNT;

@@ -2,6 +2,7 @@
 import { startSidecar } from '../app/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../log/index.ts';
+import { summarisePosture } from '../posture/index.ts';
 import { type CliIo, configPathFrom, EXIT_OK, parse, print } from './io.ts';
 import { VERSION } from './version.ts';
 
@@ -28,6 +29,11 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
         '  stop with Ctrl-C or SIGTERM',
       ].join('\n'),
   );
+  try {
+    io.stderr(`${summarisePosture(await handle.posture())}\n`);
+  } catch (err) {
+    logger.warn({ err }, 'posture could not be determined at start-up');
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'stopping');

@@ -74,7 +74,10 @@ interface Parts {
 }
 
 const BODY_FROM_STDIN = ['--body-file', '-'];
-const NO_UPDATES = ['--send-updates', 'none'];
+/** Invitation mails for calendar writes: nobody is mailed unless the policy says so (calendar.writes.sendUpdates). */
+function sendUpdates(cfg: GogConfig): string[] {
+  return ['--send-updates', cfg.calendarSendUpdates ?? 'none'];
+}
 
 function commandParts(action: ActionName, params: unknown, cfg: GogConfig): Parts {
   // The caller validated params with ActionParamSchemas[action]; the casts below only name that type.
@@ -206,7 +209,7 @@ function commandParts(action: ActionName, params: unknown, cfg: GogConfig): Part
         ...csv('attendees', p.attendees),
         ...opt('location', p.location),
         ...opt('description', p.description),
-        ...NO_UPDATES,
+        ...sendUpdates(cfg),
       ];
       return { path: ['calendar', 'create'], options, positionals: [p.calendarId] };
     }
@@ -219,13 +222,13 @@ function commandParts(action: ActionName, params: unknown, cfg: GogConfig): Part
         ...(p.attendees === undefined ? [] : [`--attendees=${p.attendees.join(',')}`]),
         ...opt('location', p.location),
         ...opt('description', p.description),
-        ...NO_UPDATES,
+        ...sendUpdates(cfg),
       ];
       return { path: ['calendar', 'update'], options, positionals: [p.calendarId, p.eventId] };
     }
     case 'calendar.delete': {
       const p = params as ActionParams<'calendar.delete'>;
-      return { path: ['calendar', 'delete'], options: NO_UPDATES, positionals: [p.calendarId, p.eventId] };
+      return { path: ['calendar', 'delete'], options: sendUpdates(cfg), positionals: [p.calendarId, p.eventId] };
     }
     case 'calendar.respond': {
       const p = params as ActionParams<'calendar.respond'>;

@@ -14,6 +14,8 @@ export interface GogConfig {
   readonly noSend: boolean;
   /** Pass --wrap-untrusted so gog marks mailbox text as external content. */
   readonly wrapUntrusted: boolean;
+  /** --send-updates for calendar create/update/delete; defaults to none. */
+  readonly calendarSendUpdates?: 'none' | 'all' | 'externalOnly';
   /**
    * A file (0600, service user) holding the password of gog's file keyring. gog's file backend (Linux
    * without D-Bus) needs it as GOG_KEYRING_PASSWORD; the executor reads it per call and passes only that.

@@ -33,6 +33,8 @@ export interface ProposalHooks {
   assess?(p: StoredProposal): Promise<Assessment | null> | Assessment | null;
   /** Runs after the claim and before gog (e.g. reserve a send-cap slot). */
   preflight?(p: StoredProposal): Preflight;
+  /** The parameters gog is actually given (read bounds applied); defaults to the stored ones. */
+  prepareParams?(p: StoredProposal): Record<string, unknown>;
   /** Filter what gog returned before anyone sees or stores it. */
   filterResult?(p: StoredProposal, result: unknown): unknown;
   /** Re-verify the stored approvals against the re-computed hash just before executing. */
@@ -261,7 +263,8 @@ export function createProposalService(deps: ProposalServiceDeps) {
     }
     let outcome: Awaited<ReturnType<GogExecutor['execute']>>;
     try {
-      outcome = await deps.executor.execute(proposal.action, proposal.params);
+      const params = hooks.prepareParams ? hooks.prepareParams(proposal) : proposal.params;
+      outcome = await deps.executor.execute(proposal.action, params);
     } catch (err) {
       // A broken invariant inside the executor: the side effect may or may not have happened.
       deps.onError?.(err, 'executor');
