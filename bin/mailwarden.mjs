@@ -1,7 +1,44 @@
 #!/usr/bin/env node
-// The installed `mailwarden` command: runs the TypeScript sources directly through tsx, no build step.
-import { register } from 'tsx/esm/api';
+// The installed `mailwarden` command. It runs the bundle built by `npm ci` (scripts/build.mjs) when that is
+// newer than every source file, and otherwise the TypeScript sources through tsx, so an edited checkout never
+// runs stale code.
+import { readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { main } = await import('../sidecar/cli/main.ts');
+const bundle = new URL('../dist/cli/mailwarden.mjs', import.meta.url);
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function bundleIsFresh() {
+  if (process.env.MAILWARDEN_FROM_SOURCE) return false;
+  try {
+    const built = statSync(bundle).mtimeMs;
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const sources = Math.max(
+      newestMtime(`${root}sidecar`),
+      newestMtime(`${root}shared`),
+      statSync(`${root}package.json`).mtimeMs,
+    );
+    return built >= sources;
+  } catch {
+    return false;
+  }
+}
+
+let main;
+if (bundleIsFresh()) {
+  ({ main } = await import(bundle.href));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../sidecar/cli/main.ts'));
+}
 process.exitCode = await main(process.argv.slice(2));
