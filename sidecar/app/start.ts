@@ -12,6 +12,7 @@ import type { CheckpointSink } from '../evidence/index.ts';
 import { createCommandSink, createDirectorySink, openEvidenceLog } from '../evidence/index.ts';
 import { compareBakedProfile, createGogExecutor, probeGogSchema } from '../exec/index.ts';
 import type { GogConfig } from '../exec/types.ts';
+import { createGuard, GUARD_MIGRATIONS } from '../guard/index.ts';
 import { createAgentApp, createOperatorApp, listenOnSocket } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { type CompiledPolicy, evaluatePolicy, loadPolicy, policyDeniesAllSends } from '../policy/index.ts';
@@ -137,7 +138,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   });
 
   const dbFile = join(config.paths.stateDir, 'state.db');
-  const db = openStateDb({ file: dbFile, migrations: CORE_MIGRATIONS });
+  const db = openStateDb({ file: dbFile, migrations: [...CORE_MIGRATIONS, ...GUARD_MIGRATIONS] });
 
   const gogConfig = {
     binary: config.gog.binary,
@@ -148,10 +149,12 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     noSend: policyDeniesAllSends(policy),
     wrapUntrusted: false,
     ...(config.gog.keyringPasswordFile ? { keyringPasswordFile: config.gog.keyringPasswordFile } : {}),
+    calendarSendUpdates: policy.policy.calendar.writes.sendUpdates,
   };
   await checkBakedProfile(gogConfig, policy, log);
   const executor = createGogExecutor(gogConfig);
 
+  const guard = createGuard({ db, policy, executor, owner: config.gog.account, now });
   let approvals: ReturnType<typeof createApprovalService> | null = null;
   const proposals = createProposalService({
     db,
@@ -161,6 +164,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     now,
     newId: () => randomUUID(),
     hooks: {
+      ...guard.hooks,
       verifyApprovals: (row, hash) => approvals!.verifyForExecution(row, hash),
     },
     onError: (err, context) => log.error({ err, context }, 'proposal pipeline error'),
@@ -173,6 +177,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     evidence,
     now,
     skewSeconds: config.approvals.maxClockSkewSeconds,
+    describe: (row) => guard.describe(row),
   });
 
   const recovered = await proposals.recoverAfterCrash();

@@ -1,6 +1,7 @@
 // The policy file format (policies/*.yaml). Every key accepted here is enforced somewhere.
 import { z } from 'zod';
 import { ACTION_NAMES, EffectSchema } from '../../shared/index.ts';
+import { CalendarPolicySchema, ContentPolicySchema, OutboundPolicySchema } from '../content/index.ts';
 import type { CommandTree } from './command-rules.ts';
 
 const CommandTreeSchema: z.ZodType<CommandTree> = z.lazy(() =>
@@ -79,6 +80,12 @@ export const PolicyBaseShape = {
   default: EffectSchema.default('deny'),
   approvals: ApprovalPolicySchema,
   lockdown: LockdownPolicySchema,
+  /** What the agent may see of the mailbox: security mail, lookback, threads, attachments, untrusted marking. */
+  content: ContentPolicySchema.prefault({}),
+  /** Who mail may go to: allowlists, reply-only, recipient count, send caps, exfiltration guard. */
+  outbound: OutboundPolicySchema.prefault({}),
+  /** Calendar read window, visible fields, and whether (and how) calendar writes happen. */
+  calendar: CalendarPolicySchema.prefault({}),
 };
 
 export const PolicySchema = z.strictObject(PolicyBaseShape).superRefine((p, ctx) => {

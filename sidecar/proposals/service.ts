@@ -8,6 +8,7 @@ import {
   type ProposalRequest,
   type ProposalStatus,
 } from '../../shared/index.ts';
+import { MailwardenError } from '../errors.ts';
 import type { EvidenceEvent, EvidenceLog } from '../evidence/types.ts';
 import type { GogExecutor } from '../exec/types.ts';
 import { type CompiledPolicy, type Decision, evaluatePolicy, stricter } from '../policy/index.ts';
@@ -33,8 +34,11 @@ export interface ProposalHooks {
   assess?(p: StoredProposal): Promise<Assessment | null> | Assessment | null;
   /** Runs after the claim and before gog (e.g. reserve a send-cap slot). */
   preflight?(p: StoredProposal): Preflight;
-  /** The parameters gog is actually given (read bounds applied); defaults to the stored ones. */
-  prepareParams?(p: StoredProposal): Record<string, unknown>;
+  /**
+   * The parameters gog is actually given (read bounds applied), or a result that makes the call needless
+   * (e.g. a calendar window the policy clamps to nothing). Defaults to the stored parameters.
+   */
+  prepareParams?(p: StoredProposal): { params: Record<string, unknown> } | { result: unknown };
   /** Filter what gog returned before anyone sees or stores it. */
   filterResult?(p: StoredProposal, result: unknown): unknown;
   /** Re-verify the stored approvals against the re-computed hash just before executing. */
@@ -135,11 +139,14 @@ export function createProposalService(deps: ProposalServiceDeps) {
     let decision = outcome.decision;
     if (decision.effect !== 'deny' && hooks.assess) {
       const extra = await hooks.assess(stored);
-      if (extra && stricter(decision.effect, extra.effect) !== decision.effect) {
+      if (extra && extra.effect !== 'allow') {
+        // The stricter effect wins; an escalation to the same effect still adds its reasons, so the
+        // approval card says why (e.g. "this session read outside mail").
+        const escalates = stricter(decision.effect, extra.effect) !== decision.effect;
         decision = {
-          effect: extra.effect,
+          effect: stricter(decision.effect, extra.effect),
           rules: [...extra.rules, ...decision.rules],
-          message: extra.message,
+          message: escalates ? extra.message : `${decision.message}; also: ${extra.message}`,
           policyDigest: decision.policyDigest,
         };
       }
@@ -263,8 +270,15 @@ export function createProposalService(deps: ProposalServiceDeps) {
     }
     let outcome: Awaited<ReturnType<GogExecutor['execute']>>;
     try {
-      const params = hooks.prepareParams ? hooks.prepareParams(proposal) : proposal.params;
-      outcome = await deps.executor.execute(proposal.action, params);
+      const prepared = hooks.prepareParams ? hooks.prepareParams(proposal) : { params: proposal.params };
+      outcome =
+        'result' in prepared
+          ? {
+              ok: true,
+              result: prepared.result,
+              info: { exitCode: null, durationMs: 0, stdoutDigest: '', stderrDigest: '', attempts: 0 },
+            }
+          : await deps.executor.execute(proposal.action, prepared.params);
     } catch (err) {
       // A broken invariant inside the executor: the side effect may or may not have happened.
       deps.onError?.(err, 'executor');
@@ -288,11 +302,22 @@ export function createProposalService(deps: ProposalServiceDeps) {
     }
     preflight.settle(outcome.ok);
     let stored: string | null = null;
+    let error = outcome.ok ? null : JSON.stringify({ code: outcome.code, message: outcome.message });
     if (outcome.ok) {
-      const visible = hooks.filterResult ? hooks.filterResult(proposal, outcome.result) : outcome.result;
-      stored = JSON.stringify(visible);
+      try {
+        const visible = hooks.filterResult ? hooks.filterResult(proposal, outcome.result) : outcome.result;
+        stored = JSON.stringify(visible);
+      } catch (err) {
+        // SECURITY: what cannot be filtered is never shown; the call is reported as failed instead.
+        deps.onError?.(err, 'result filter');
+        const code = err instanceof MailwardenError ? err.code : 'RESULT_FILTER_FAILED';
+        error = JSON.stringify({
+          code,
+          message: `the result was withheld because it could not be checked: ${(err as Error).message}`,
+        });
+        outcome = { ok: false, code: 'GOG_BAD_OUTPUT', message: 'result withheld', info: outcome.info };
+      }
     }
-    const error = outcome.ok ? null : JSON.stringify({ code: outcome.code, message: outcome.message });
     repo.finish(id, outcome.ok ? 'executed' : 'failed', stored, error, iso());
     await recordSafely({
       type: 'execution_finished',

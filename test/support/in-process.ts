@@ -20,6 +20,7 @@ import {
   verifyEvidence,
 } from '../../sidecar/evidence/index.ts';
 import type { GogExecutor, GogOutcome } from '../../sidecar/exec/types.ts';
+import { GUARD_MIGRATIONS } from '../../sidecar/guard/index.ts';
 import { loadPolicy } from '../../sidecar/policy/index.ts';
 import { createProposalService } from '../../sidecar/proposals/index.ts';
 import { CORE_MIGRATIONS, openStateDb, type StateDb } from '../../sidecar/state/index.ts';
@@ -100,7 +101,7 @@ export async function createCore(opts: CoreOptions = {}): Promise<Core> {
     origin: 'mailwarden/test',
     now,
   });
-  const db = openStateDb({ file: join(dir, 'state.db'), migrations: CORE_MIGRATIONS });
+  const db = openStateDb({ file: join(dir, 'state.db'), migrations: [...CORE_MIGRATIONS, ...GUARD_MIGRATIONS] });
   const executor = new CountingExecutor();
   const approvers: Approver[] = Array.from({ length: opts.approverCount ?? 2 }, (_, i) => {
     const pair = generateApproverKeyPair();
