@@ -1,6 +1,8 @@
 // The `mailwarden` command: dispatch, exit codes (0 ok, 1 failed check, 2 usage), errors without stacks.
 import { createInterface } from 'node:readline/promises';
 import { MailwardenError } from '../errors.ts';
+import { approverCommand } from './approver.ts';
+import { consoleCommand } from './console.ts';
 import { evidenceCommand } from './evidence-command.ts';
 import { initCommand } from './init.ts';
 import { CheckFailed, type CliIo, EXIT_CHECK_FAILED, EXIT_USAGE, UsageError } from './io.ts';
@@ -22,6 +24,8 @@ usage:
   mailwarden evidence verify [--proposal ID]
   mailwarden policy check FILE | policy explain FILE ACTION PARAMS_JSON
   mailwarden keygen [--out DIR] [--name NAME] | keygen --agent
+  mailwarden console [--listen HOST:PORT]
+  mailwarden approver add --id ID (--public-key FILE | --jwk JSON) | approver list
 
 Every command takes --json; commands that need a setup take --config FILE
 (default: $MAILWARDEN_CONFIG, then ./mailwarden.yaml).`;
@@ -71,6 +75,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await policyCommand(args, io);
       case 'keygen':
         return await keygenCommand(args, io);
+      case 'console':
+        return await consoleCommand(args, io);
+      case 'approver':
+        return await approverCommand(args, io);
       case '--version':
       case 'version':
         io.stdout(`${VERSION}\n`);
