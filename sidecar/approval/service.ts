@@ -1,7 +1,7 @@
 // Applies signed operator decisions: bound to proposal id and hash, single-use nonces, quorum, evidence for every refusal.
 import { ACTION_CLASS, DecisionPayloadSchema, LockdownPayloadSchema } from '../../shared/index.ts';
 import { MailwardenError } from '../errors.ts';
-import type { EvidenceLog } from '../evidence/types.ts';
+import type { EvidenceLog } from '../evidence/index.ts';
 import { type CompiledPolicy, evaluatePolicy } from '../policy/index.ts';
 import { type ProposalRow, type ProposalService, toView, unsealProposal } from '../proposals/index.ts';
 import type { StateDb } from '../state/index.ts';

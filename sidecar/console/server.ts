@@ -3,7 +3,7 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { callOperator } from '../cli/operator-client.ts';
+import { callOperator } from '../cli/index.ts';
 import { type LoadedConfig, loadConfig } from '../config/index.ts';
 import { MailwardenError } from '../errors.ts';
 import { createConsoleApp } from './app.ts';

@@ -16,7 +16,7 @@ import {
   parseAddress,
   type SendCaps,
 } from '../content/index.ts';
-import type { GogExecutor } from '../exec/types.ts';
+import type { GogExecutor } from '../exec/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
 import type { Assessment, Preflight, ProposalHooks, ProposalRow, StoredProposal } from '../proposals/index.ts';
 import { unsealProposal } from '../proposals/index.ts';

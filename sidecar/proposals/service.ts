@@ -9,8 +9,8 @@ import {
   type ProposalStatus,
 } from '../../shared/index.ts';
 import { MailwardenError } from '../errors.ts';
-import type { EvidenceEvent, EvidenceLog } from '../evidence/types.ts';
-import type { GogExecutor } from '../exec/types.ts';
+import type { EvidenceEvent, EvidenceLog } from '../evidence/index.ts';
+import type { GogExecutor } from '../exec/index.ts';
 import { type CompiledPolicy, type Decision, evaluatePolicy, stricter } from '../policy/index.ts';
 import type { StateDb } from '../state/index.ts';
 import { ProposalError } from './errors.ts';
