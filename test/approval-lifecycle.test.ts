@@ -302,6 +302,36 @@ describe('execution binding', () => {
   });
 });
 
+describe('restart after approval', () => {
+  it('runs an approved proposal that never started exactly once, and only inside its window', async () => {
+    core = await createCore({ policyYaml: policyWith({ approvals: { executionWindowSeconds: 60 } }) });
+    const inWindow = await propose(core, SEND);
+    const late = await propose(core, SEND);
+    // As if the sidecar stopped right after recording the approval, before execution began.
+    for (const rec of [inWindow, late]) {
+      const jws = await core.sign(core.approvers[0]!, rec.row.id, rec.row.hash, 'approve');
+      core.db
+        .prepare("INSERT INTO approvals (proposal_id, approver, decision, jws, at) VALUES (?, ?, 'approve', ?, ?)")
+        .run(rec.row.id, core.approvers[0]!.id, jws, core.clock.now.toISOString());
+      const windowEnd =
+        rec === late ? core.clock.now.toISOString() : new Date(core.clock.now.getTime() + 60_000).toISOString();
+      core.proposals.repo.transition(
+        rec.row.id,
+        'pending_approval',
+        'approved',
+        core.clock.now.toISOString(),
+        windowEnd,
+      );
+    }
+    expect(await core.proposals.resumeApproved()).toEqual([inWindow.row.id]);
+    expect(await core.proposals.resumeApproved()).toEqual([]);
+    expect(core.executor.runs).toHaveLength(1);
+    expect(core.proposals.load(inWindow.row.id)!.row.status).toBe('executed');
+    await core.proposals.expireDue();
+    expect(core.proposals.load(late.row.id)!.row.status).toBe('expired');
+  });
+});
+
 describe('lockdown', () => {
   it('locks a principal after repeated denials, leaves others alone, and lifts on a signed statement', async () => {
     core = await createCore({

@@ -183,6 +183,8 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   const recovered = await proposals.recoverAfterCrash();
   if (recovered.length > 0)
     log.warn({ proposals: recovered }, 'proposals interrupted mid-execution are now outcome_unknown');
+  const resumed = await proposals.resumeApproved();
+  if (resumed.length > 0) log.info({ proposals: resumed }, 'approved proposals that had not started were executed');
   await proposals.record({
     type: 'sidecar_started',
     data: {

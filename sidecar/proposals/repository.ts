@@ -56,6 +56,9 @@ export function createProposalRepository(db: StateDb) {
     error = ? WHERE id = ? AND exec_state = 'claimed'`);
   const expiring = db.prepare(`SELECT * FROM proposals WHERE status IN ('pending_approval', 'approved')
     AND exec_state = 'none' AND expires_at IS NOT NULL AND expires_at <= ?`);
+  const approvedUnclaimed = db.prepare(
+    "SELECT id FROM proposals WHERE status = 'approved' AND exec_state = 'none' AND (expires_at IS NULL OR expires_at > ?)",
+  );
   const listAll = db.prepare('SELECT * FROM proposals ORDER BY created_at DESC LIMIT ?');
   const listByStatus = db.prepare('SELECT * FROM proposals WHERE status = ? ORDER BY created_at DESC LIMIT ?');
 
@@ -95,6 +98,10 @@ export function createProposalRepository(db: StateDb) {
     },
     markOutcomeUnknown(id: string, at: string, error: string): boolean {
       return markUnknown.run(at, error, id).changes === 1;
+    },
+    /** Approved before a stop, never claimed, still inside the execution window. */
+    approvedUnclaimed(now: string): string[] {
+      return (approvedUnclaimed.all(now) as { id: string }[]).map((r) => r.id);
     },
     dueForExpiry(now: string): ProposalRow[] {
       return expiring.all(now).map((r) => ProposalRowSchema.parse(r));

@@ -446,8 +446,19 @@ export function createProposalService(deps: ProposalServiceDeps) {
     return ids;
   }
 
+  /**
+   * At start-up, after recovery: proposals the owner approved but that never started (the sidecar stopped
+   * between the approval and the claim) run now, once, if their execution window is still open.
+   */
+  async function resumeApproved(): Promise<string[]> {
+    const ids = repo.approvedUnclaimed(iso());
+    for (const id of ids) await execute(id);
+    return ids;
+  }
+
   return {
     submit,
+    resumeApproved,
     execute,
     getOwn,
     load,
