@@ -7,7 +7,7 @@ import { type CliIo, configPathFrom, UsageError } from './io.ts';
 export async function evidenceCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'verify')
-    throw new UsageError('usage: mailwarden evidence verify [--json] [--proposal ID] [--config FILE]');
+    throw new UsageError('usage: mailwarden evidence verify [--json] [--proposal ID] [--checkpoints DIR] [--config FILE]');
   const idx = rest.indexOf('--config');
   const inline = rest.find((a) => a.startsWith('--config='));
   const configArg = idx >= 0 ? rest[idx + 1] : inline?.slice('--config='.length);
@@ -24,6 +24,12 @@ export async function evidenceCommand(args: string[], io: CliIo): Promise<number
   return evidenceVerifyCommand(
     forward,
     { stdout: io.stdout, stderr: io.stderr, isTTY: io.stdoutIsTTY },
-    { dir: config.paths.evidenceDir, publicKeyPath: config.evidence.publicKey, approverKeyPaths },
+    {
+      dir: config.paths.evidenceDir,
+      publicKeyPath: config.evidence.publicKey,
+      approverKeyPaths,
+      // SECURITY: exported checkpoints catch a log whose newest records were cut together with their checkpoints.
+      ...(config.evidence.export?.dir ? { checkpointDirs: [config.evidence.export.dir] } : {}),
+    },
   );
 }

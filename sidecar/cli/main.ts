@@ -21,7 +21,7 @@ usage:
   mailwarden approve ID | reject ID [--key FILE] [--approver ID] [--yes]
   mailwarden lockdown on|off [--reason TEXT] [--principal AGENT]
   mailwarden posture
-  mailwarden evidence verify [--proposal ID]
+  mailwarden evidence verify [--proposal ID] [--checkpoints DIR]
   mailwarden policy check FILE | policy explain FILE ACTION PARAMS_JSON
   mailwarden keygen [--out DIR] [--name NAME] | keygen --agent
   mailwarden console [--listen HOST:PORT]

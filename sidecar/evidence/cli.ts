@@ -14,23 +14,33 @@ export interface EvidenceCliPaths {
   readonly dir: string;
   readonly publicKeyPath: string | null;
   readonly approverKeyPaths?: Readonly<Record<string, string>>;
+  /** Where exported checkpoints are kept (the directory sink's target), checked along with the log. */
+  readonly checkpointDirs?: readonly string[];
+  /** Logs smaller than this show no progress bar (default 8 MiB). */
+  readonly progressMinBytes?: number;
 }
 
-const USAGE = 'usage: mailwarden evidence verify [--json] [--proposal ID]';
+const USAGE = 'usage: mailwarden evidence verify [--json] [--proposal ID] [--checkpoints DIR]';
 /** Below this many bytes of log the verdict comes before a bar would be seen. */
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
 
-export async function evidenceVerifyCommand(argv: readonly string[], io: CliIo, paths: EvidenceCliPaths) {
+export async function evidenceVerifyCommand(
+  argv: readonly string[],
+  io: CliIo,
+  paths: EvidenceCliPaths,
+): Promise<number> {
   const args = [...argv];
   if (args[0] === 'evidence') args.shift();
   if (args[0] === 'verify') args.shift();
   let json = false;
   let proposalId: string | undefined;
+  const checkpointDirs = [...(paths.checkpointDirs ?? [])];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--json') json = true;
     else if (a === '--proposal' && args[i + 1] && !args[i + 1]!.startsWith('--')) proposalId = args[++i];
     else if (a.startsWith('--proposal=') && a.length > 11) proposalId = a.slice(11);
+    else if (a === '--checkpoints' && args[i + 1] && !args[i + 1]!.startsWith('--')) checkpointDirs.push(args[++i]!);
     else if (a === '--help' || a === '-h') {
       io.stdout(`${USAGE}\n`);
       return 0;
@@ -60,13 +70,14 @@ export async function evidenceVerifyCommand(argv: readonly string[], io: CliIo, 
     }
   }
 
-  const bar = io.isTTY && !json ? progressBar(io) : undefined;
+  const bar = io.isTTY && !json ? progressBar(io, paths.progressMinBytes ?? PROGRESS_MIN_BYTES) : undefined;
   const report: VerifyReport = keyProblem
     ? { verdict: 'cannot_verify', reason: keyProblem }
     : await verifyEvidence({
         dir: paths.dir,
         publicKey,
         approverKeys,
+        externalCheckpoints: checkpointDirs,
         ...(proposalId === undefined ? {} : { proposalId }),
         ...(bar ? { onProgress: bar.update } : {}),
       });
@@ -78,12 +89,12 @@ export async function evidenceVerifyCommand(argv: readonly string[], io: CliIo, 
   return report.verdict === 'intact' ? 0 : report.verdict === 'tampered' ? 1 : 2;
 }
 
-function progressBar(io: CliIo) {
+function progressBar(io: CliIo, minBytes: number) {
   let shown = false;
   let lastPct = -1;
   return {
     update: (done: number, total: number) => {
-      if (total < PROGRESS_MIN_BYTES) return;
+      if (total < minBytes) return;
       const pct = Math.min(100, Math.floor((done / total) * 100));
       if (pct === lastPct) return;
       lastPct = pct;

@@ -4,7 +4,8 @@ export { EvidenceError, type EvidenceErrorCode } from './errors.ts';
 export { type EvidenceRecord, GENESIS_PREV, RECORD_DOMAIN } from './format.ts';
 export { type EvidenceFsOps, nodeFsOps } from './fs-ops.ts';
 export { generateEvidenceKeys, parseEd25519PublicKey } from './keys.ts';
-export { DEFAULT_CHECKPOINT_EVERY, type OpenEvidenceLogOptions, openEvidenceLog } from './open.ts';
+export { type EvidenceReader, nodeReader } from './layout.ts';
+export { DEFAULT_CHECKPOINT_EVERY, DEFAULT_ROTATE, type OpenEvidenceLogOptions, openEvidenceLog } from './open.ts';
 export { createCommandSink, createDirectorySink } from './sinks.ts';
 export type {
   CheckpointSink,

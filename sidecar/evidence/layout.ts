@@ -1,6 +1,15 @@
 // Where the evidence files live in the log directory, and how their sortable names are built and read back.
-import { readdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
+/** The read side of the file system, as the verifier sees it (a copy in memory works as well). */
+export interface EvidenceReader {
+  readdir(path: string): Promise<string[]>;
+  readFile(path: string): Promise<Buffer>;
+}
+
+export const nodeReader: EvidenceReader = { readdir: (p) => readdir(p), readFile: (p) => readFile(p) };
 
 export const CHECKPOINT_DIR = 'checkpoints';
 export const ANCHOR_FILE = 'anchor.note';
@@ -18,8 +27,11 @@ export function checkpointName(size: number): string {
   return `checkpoint-${pad(size)}.note`;
 }
 
-export function quarantineName(segment: string, at: Date): string {
-  return `quarantine-${at.toISOString().replace(/[:.]/g, '-')}-${segment.replace(/\.jsonl$/, '')}.torn`;
+export function quarantineName(segment: string, at: Date, offset: number): string {
+  // The offset and a random tag keep two recoveries (even under a frozen test clock) from sharing a name.
+  const tag = randomBytes(4).toString('hex');
+  const time = at.toISOString().replace(/[:.]/g, '-');
+  return `quarantine-${time}-${segment.replace(/\.jsonl$/, '')}-${offset}-${tag}.torn`;
 }
 
 export interface Listing {
@@ -31,8 +43,8 @@ export interface Listing {
   readonly temporaries: readonly string[];
 }
 
-export async function listEvidenceDir(dir: string): Promise<Listing> {
-  const names = await readdir(dir);
+export async function listEvidenceDir(dir: string, reader: EvidenceReader = nodeReader): Promise<Listing> {
+  const names = await reader.readdir(dir);
   const segments: { name: string; firstSeq: number }[] = [];
   const temporaries: string[] = [];
   for (const name of names) {
@@ -44,7 +56,7 @@ export async function listEvidenceDir(dir: string): Promise<Listing> {
   const checkpoints: { name: string; size: number }[] = [];
   let inner: string[] = [];
   try {
-    inner = await readdir(join(dir, CHECKPOINT_DIR));
+    inner = await reader.readdir(join(dir, CHECKPOINT_DIR));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }

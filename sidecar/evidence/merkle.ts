@@ -1,16 +1,23 @@
-// RFC 6962 Merkle tree over record hashes: streaming roots (compact ranges), inclusion proofs and their check.
+// RFC 6962-style Merkle tree over record hashes: streaming roots (compact ranges), inclusion proofs and their check.
 import { hash } from 'node:crypto';
 
-const LEAF = Buffer.from([0]);
-const NODE = Buffer.from([1]);
+// Scratch buffer for node hash inputs: verification hashes once per record, so no per-call allocation.
+const nodeInput = Buffer.alloc(65, 1);
 
-/** Leaf hash of a record: SHA-256(0x00 || record hash bytes). */
+/**
+ * Leaf hash of a record: its record hash itself. RFC 6962 prefixes leaves with 0x00 to keep them apart
+ * from interior nodes; a record hash input already starts with "mailwarden/evidence/v1\n" while a node
+ * input starts with 0x01, so the separation holds without hashing every record a second time.
+ */
 export function leafHash(recordHashHex: string): Buffer {
-  return hash('sha256', Buffer.concat([LEAF, Buffer.from(recordHashHex, 'hex')]), 'buffer') as unknown as Buffer;
+  return Buffer.from(recordHashHex, 'hex');
 }
 
+/** Interior node: SHA-256(0x01 || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return hash('sha256', Buffer.concat([NODE, left, right]), 'buffer') as unknown as Buffer;
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 33);
+  return hash('sha256', nodeInput, 'buffer') as unknown as Buffer;
 }
 
 export const EMPTY_ROOT: Buffer = hash('sha256', '', 'buffer') as unknown as Buffer;
@@ -115,6 +122,19 @@ export class ProofTree {
     return size === 0 ? EMPTY_ROOT : this.subtree(0, size);
   }
 
+  /** RFC 6962 §2.1.2 consistency proof between the trees of the first `oldSize` and `newSize` leaves. */
+  consistencyProof(oldSize: number, newSize: number): Buffer[] {
+    if (oldSize <= 0 || oldSize >= newSize) return [];
+    return this.subproof(oldSize, 0, newSize, true);
+  }
+
+  private subproof(m: number, lo: number, hi: number, whole: boolean): Buffer[] {
+    if (m === hi - lo) return whole ? [] : [this.subtree(lo, hi)];
+    const k = largestPowerOfTwoBelow(hi - lo);
+    if (m <= k) return [...this.subproof(m, lo, lo + k, whole), this.subtree(lo + k, hi)];
+    return [...this.subproof(m - k, lo + k, hi, false), this.subtree(lo, lo + k)];
+  }
+
   /** RFC 6962 §2.1.1 audit path for leaf `index` in the tree of the first `size` leaves. */
   inclusionProof(index: number, size: number): Buffer[] {
     const path: Buffer[] = [];
@@ -135,6 +155,45 @@ export class ProofTree {
     for (let i = siblings.length - 1; i >= 0; i--) path.push(siblings[i]!);
     return path;
   }
+}
+
+/** RFC 9162 §2.1.4.2: check that the tree of `oldSize` leaves is a prefix of the tree of `newSize`. */
+export function verifyConsistency(
+  oldSize: number,
+  newSize: number,
+  oldRoot: Buffer,
+  newRoot: Buffer,
+  proof: readonly Buffer[],
+): boolean {
+  if (oldSize > newSize) return false;
+  if (oldSize === newSize) return proof.length === 0 && oldRoot.equals(newRoot);
+  if (oldSize === 0) return proof.length === 0;
+  const path = (oldSize & (oldSize - 1)) === 0 ? [oldRoot, ...proof] : [...proof];
+  if (path.length === 0) return false;
+  let fn = oldSize - 1;
+  let sn = newSize - 1;
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  let fr = path[0]!;
+  let sr = path[0]!;
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && fr.equals(oldRoot) && sr.equals(newRoot);
 }
 
 function largestPowerOfTwoAtMost(n: number): number {

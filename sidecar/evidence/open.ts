@@ -7,6 +7,7 @@ import { writeFileDurably } from './durable.ts';
 import { EvidenceError } from './errors.ts';
 import { type EvidenceFsOps, nodeFsOps } from './fs-ops.ts';
 import { CHECKPOINT_DIR, quarantineName, segmentName } from './layout.ts';
+import { lockEvidenceDir } from './lock.ts';
 import { rawPublicKey } from './note.ts';
 import { scanLog } from './scan.ts';
 import type { CheckpointSink, EvidenceLogEvent } from './types.ts';
@@ -30,6 +31,8 @@ export interface OpenEvidenceLogOptions {
 }
 
 export const DEFAULT_CHECKPOINT_EVERY = { records: 1000, seconds: 60 } as const;
+/** Segments stay small enough to read whole; nothing is pruned unless `keepSegments` says so. */
+export const DEFAULT_ROTATE = { maxBytes: 64 * 1024 * 1024 } as const;
 
 export async function openEvidenceLog(opts: OpenEvidenceLogOptions): Promise<EvidenceLogHandle> {
   const fs = opts.fsOps ?? nodeFsOps();
@@ -43,7 +46,23 @@ export async function openEvidenceLog(opts: OpenEvidenceLogOptions): Promise<Evi
   }
   // SECURITY: the log is readable only by the service user until an operator chooses to share it.
   await mkdir(join(opts.dir, CHECKPOINT_DIR), { recursive: true, mode: 0o700 });
+  const unlock = await lockEvidenceDir(opts.dir);
+  try {
+    return await recoverAndOpen(opts, fs, now, onEvent, blind, unlock);
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
+}
 
+async function recoverAndOpen(
+  opts: OpenEvidenceLogOptions,
+  fs: EvidenceFsOps,
+  now: () => Date,
+  onEvent: (e: EvidenceLogEvent) => void,
+  blind: (value: string) => string,
+  unlock: () => Promise<void>,
+): Promise<EvidenceLogHandle> {
   const scan = await scanLog({ dir: opts.dir, publicKey: createPublicKey(opts.signingKey) });
   if (scan.foreignKey) {
     throw new EvidenceError(
@@ -73,7 +92,7 @@ export async function openEvidenceLog(opts: OpenEvidenceLogOptions): Promise<Evi
     const t = scan.torn;
     const segPath = join(opts.dir, t.segment);
     const fragment = (await readFile(segPath)).subarray(t.offset);
-    const quarantine = quarantineName(t.segment, now());
+    const quarantine = quarantineName(t.segment, now(), t.offset);
     // SECURITY: the torn bytes are kept aside before the segment is cut, never silently dropped.
     await writeFileDurably(fs, join(opts.dir, quarantine), fragment);
     const fd = await fs.open(segPath, 'a', 0o600);
@@ -100,9 +119,10 @@ export async function openEvidenceLog(opts: OpenEvidenceLogOptions): Promise<Evi
       now,
       blind,
       checkpointEvery: opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
-      rotate: opts.rotate ?? null,
+      rotate: opts.rotate ?? DEFAULT_ROTATE,
       sink: opts.sink ?? null,
       onEvent,
+      onClosed: unlock,
     },
     {
       fd,
@@ -114,12 +134,18 @@ export async function openEvidenceLog(opts: OpenEvidenceLogOptions): Promise<Evi
       lastCheckpointSize: scan.checkpoints.at(-1)?.size ?? -1,
     },
   );
-  if (recovered) {
-    await writer.append({ type: 'evidence_recovered', data: { ...recovered, reason: 'torn_final_line' } });
-    onEvent({ kind: 'recovered', segment: recovered.segment, line: recovered.line, quarantine: recovered.quarantine });
+  try {
+    if (recovered) {
+      await writer.append({ type: 'evidence_recovered', data: { ...recovered, reason: 'torn_final_line' } });
+      const { segment: seg, line, quarantine } = recovered;
+      onEvent({ kind: 'recovered', segment: seg, line, quarantine });
+    }
+    // Seal whatever the last run left unsigned (or start a fresh log with a signed empty tree).
+    await writer.checkpoint();
+  } catch (err) {
+    await writer.close().catch(() => undefined);
+    throw err;
   }
-  // Seal whatever the last run left unsigned (or start a fresh log with a signed empty tree).
-  await writer.checkpoint();
   return writer;
 }
 

@@ -1,9 +1,8 @@
 // One pass over a log directory: checks every record, the chain, the signed checkpoints and the prune anchor.
 import type { KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type EvidenceRecord, GENESIS_PREV, parseRecordLine } from './format.ts';
-import { ANCHOR_FILE, type Listing, listEvidenceDir } from './layout.ts';
+import { ANCHOR_FILE, type EvidenceReader, type Listing, listEvidenceDir, nodeReader } from './layout.ts';
 import { CompactRange, leafHash } from './merkle.ts';
 import { type Anchor, type Checkpoint, openNote, parseAnchorBody, parseCheckpointBody } from './note.ts';
 
@@ -68,12 +67,18 @@ export interface ScanOptions {
   readonly onProgress?: (doneBytes: number, totalBytes: number) => void;
   /** Segment sizes, for progress; read lazily otherwise. */
   readonly sizes?: ReadonlyMap<string, number>;
+  /** Directories holding exported checkpoints (a directory sink's target) to hold the log against. */
+  readonly externalCheckpoints?: readonly string[];
+  readonly reader?: EvidenceReader;
 }
 
 const SEQ_PEEK = /"seq":(\d+)/;
+const CHUNK_BYTES = 64 * 1024 * 1024;
 
 export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
-  const listing = await listEvidenceDir(opts.dir);
+  const reader = opts.reader ?? nodeReader;
+  const readText = async (path: string) => (await reader.readFile(path)).toString('utf8');
+  const listing = await listEvidenceDir(opts.dir, reader);
   let firstBad: BadRecord | null = null;
   const bad = (b: BadRecord) => {
     firstBad ??= b;
@@ -89,7 +94,7 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
   };
   let anchor: Anchor | null = null;
   if (listing.hasAnchor) {
-    const text = await readFile(join(opts.dir, ANCHOR_FILE), 'utf8');
+    const text = await readText(join(opts.dir, ANCHOR_FILE));
     const opened = openCounted(text);
     const parsed = opened.ok ? parseAnchorBody(opened.body) : null;
     if (!opened.ok) bad({ file: ANCHOR_FILE, line: 1, seq: null, reason: 'bad_signature', message: opened.message });
@@ -109,13 +114,33 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
   const checkpoints: (Checkpoint & { file: string })[] = [];
   for (const c of listing.checkpoints) {
     if (c.size < base) continue; // left over from a prune that was interrupted; covered by the anchor
-    const text = await readFile(join(opts.dir, c.name), 'utf8');
+    const text = await readText(join(opts.dir, c.name));
     const opened = openCounted(text);
     const parsed = opened.ok ? parseCheckpointBody(opened.body) : null;
     if (!opened.ok) bad({ file: c.name, line: 1, seq: null, reason: 'bad_signature', message: opened.message });
     else if (!parsed || parsed.size !== c.size) {
       bad({ file: c.name, line: 1, seq: null, reason: 'malformed', message: 'unreadable checkpoint' });
     } else checkpoints.push({ ...parsed, file: c.name });
+  }
+  for (const extDir of opts.externalCheckpoints ?? []) {
+    for (const c of await listExported(extDir, reader)) {
+      if (c.size < base) continue;
+      const opened = openNote(await readText(c.path), opts.publicKey);
+      // Notes of other logs may share the directory: only those naming this key count.
+      if (!opened.ok && opened.foreignKey) continue;
+      const parsed = opened.ok ? parseCheckpointBody(opened.body) : null;
+      if (!opened.ok) bad({ file: c.path, line: 1, seq: null, reason: 'bad_signature', message: opened.message });
+      else if (parsed) checkpoints.push({ ...parsed, file: c.path });
+    }
+  }
+  checkpoints.sort((a, b) => a.size - b.size);
+  for (let i = 1; i < checkpoints.length; i++) {
+    const [a, b] = [checkpoints[i - 1]!, checkpoints[i]!];
+    if (a.size === b.size && !a.root.equals(b.root)) {
+      // SECURITY: two signed roots for one size means the log was rewritten after one of them was exported.
+      const message = `two signed checkpoints of size ${a.size} disagree (${a.file}, ${b.file})`;
+      bad({ file: b.file, line: 1, seq: null, reason: 'hash_mismatch', message });
+    }
   }
   if (anchor && checkpoints.length > 0 && checkpoints[0]!.size === base && !checkpoints[0]!.root.equals(anchor.root)) {
     bad({ file: checkpoints[0]!.file, line: 1, seq: null, reason: 'hash_mismatch', message: 'disagrees with anchor' });
@@ -133,6 +158,7 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
   const skippedSegments: string[] = [];
   let torn: TornTail | null = null;
   let lastSegmentBytes = 0;
+  let lastSegmentLines = 0;
   let lastSegmentFirstTs: string | null = null;
 
   const segments = listing.segments.filter((s) => {
@@ -148,76 +174,89 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
   for (let si = 0; si < segments.length && firstBad === null && torn === null; si++) {
     const seg = segments[si]!;
     const isLast = si === segments.length - 1;
-    const buf = await readFile(join(opts.dir, seg.name));
-    const text = buf.toString('utf8');
+    const buf = await reader.readFile(join(opts.dir, seg.name));
     if (isLast) lastSegmentBytes = buf.length;
     if (seg.firstSeq !== nextSeq) {
       const reason = seg.firstSeq > nextSeq ? 'sequence_gap' : 'reorder';
       bad({ file: seg.name, line: 1, seq: seg.firstSeq, reason, message: `segment should start at seq ${nextSeq}` });
       break;
     }
-    let start = 0;
     let lineNo = 0;
-    while (start < text.length) {
-      lineNo++;
-      const nl = text.indexOf('\n', start);
-      const end = nl < 0 ? text.length : nl;
-      const line = text.slice(start, end);
-      const fail = (reason: TamperReason, message: string, seq: number | null) => {
-        // SECURITY: only an unterminated last line of the log, beyond every signed checkpoint, is a torn
-        // write; a complete line that does not verify is tampering wherever it is.
-        if (isLast && nl < 0 && nextSeq >= signedSize) {
-          const offset = Buffer.byteLength(text.slice(0, start));
-          torn = { segment: seg.name, line: lineNo, offset, bytes: buf.length - offset };
-        } else bad({ file: seg.name, line: lineNo, seq, reason, message });
-      };
-      if (nl < 0) {
-        fail('truncation', 'the line has no terminating newline (torn write)', nextSeq);
-        break;
+    let failure: { reason: TamperReason; message: string; seq: number | null } | null = null;
+    // Decode in chunks cut at line ends: a JS string cannot hold a segment of many hundred MiB.
+    let chunkStart = 0;
+    let start = 0;
+    let text = '';
+    chunks: while (chunkStart < buf.length) {
+      let chunkEnd = Math.min(buf.length, chunkStart + CHUNK_BYTES);
+      if (chunkEnd < buf.length) {
+        const cut = buf.lastIndexOf(10, chunkEnd - 1);
+        chunkEnd = cut >= chunkStart ? cut + 1 : buf.length;
       }
-      const parsed = parseRecordLine(line);
-      if (!parsed.ok) {
-        fail(parsed.reason, parsed.message, nextSeq);
-        break;
-      }
-      const r = parsed.record;
-      if (r.seq !== nextSeq) {
-        let reason: TamperReason = r.seq < nextSeq ? 'reorder' : 'sequence_gap';
-        const peek = SEQ_PEEK.exec(text.slice(end + 1, text.indexOf('\n', end + 1) >>> 0));
-        if (r.seq > nextSeq && peek && Number(peek[1]) === nextSeq) reason = 'reorder';
-        fail(reason, `expected seq ${nextSeq}, found ${r.seq}`, r.seq);
-        break;
-      }
-      if (r.prev !== lastHash) {
-        fail('prev_mismatch', 'the record does not link to the one before it', r.seq);
-        break;
-      }
-      const leaf = leafHash(r.hash);
-      range.append(leaf);
-      leaves?.push(leaf);
-      lastHash = r.hash;
-      nextSeq++;
-      if (isLast && lastSegmentFirstTs === null) lastSegmentFirstTs = r.ts;
-      if (r.type === 'approval_accepted') approvals.push({ record: r, file: seg.name, line: lineNo });
-      if (opts.proposalId !== undefined && r.proposalId === opts.proposalId) {
-        trail.push({ record: r, file: seg.name, line: lineNo });
-      }
-      const cp = checkpoints[nextCheckpoint];
-      if (cp && cp.size === nextSeq) {
-        nextCheckpoint++;
-        if (!range.root().equals(cp.root)) {
-          bad({
-            file: seg.name,
-            line: lineNo,
-            seq: r.seq,
-            reason: 'hash_mismatch',
-            message: `the records up to here do not match the signed checkpoint ${cp.file}`,
-          });
-          break;
+      text = buf.toString('utf8', chunkStart, chunkEnd);
+      start = 0;
+      while (start < text.length) {
+        lineNo++;
+        const nl = text.indexOf('\n', start);
+        if (nl < 0) {
+          failure = { reason: 'truncation', message: 'the line has no terminating newline (torn write)', seq: nextSeq };
+          break chunks;
         }
+        const parsed = parseRecordLine(text.slice(start, nl));
+        if (!parsed.ok) {
+          failure = { reason: parsed.reason, message: parsed.message, seq: nextSeq };
+          break chunks;
+        }
+        const r = parsed.record;
+        if (r.seq !== nextSeq) {
+          let reason: TamperReason = r.seq < nextSeq ? 'reorder' : 'sequence_gap';
+          // Peek at the next line (from the bytes, as it may sit in the next chunk): a swap looks like a gap.
+          const after = chunkStart + Buffer.byteLength(text.slice(0, nl + 1));
+          const peek = SEQ_PEEK.exec(buf.toString('utf8', after, buf.indexOf(10, after) >>> 0));
+          if (r.seq > nextSeq && peek && Number(peek[1]) === nextSeq) reason = 'reorder';
+          failure = { reason, message: `expected seq ${nextSeq}, found ${r.seq}`, seq: r.seq };
+          break chunks;
+        }
+        if (r.prev !== lastHash) {
+          failure = { reason: 'prev_mismatch', message: 'the record does not link to the one before it', seq: r.seq };
+          break chunks;
+        }
+        const leaf = leafHash(r.hash);
+        range.append(leaf);
+        leaves?.push(leaf);
+        lastHash = r.hash;
+        nextSeq++;
+        if (isLast && lastSegmentFirstTs === null) lastSegmentFirstTs = r.ts;
+        if (r.type === 'approval_accepted') approvals.push({ record: r, file: seg.name, line: lineNo });
+        if (opts.proposalId !== undefined && r.proposalId === opts.proposalId) {
+          trail.push({ record: r, file: seg.name, line: lineNo });
+        }
+        let cp = checkpoints[nextCheckpoint];
+        if (cp && cp.size === nextSeq) {
+          // Several checkpoints (local and exported) may share a size; they were compared above.
+          while (checkpoints[nextCheckpoint + 1]?.size === nextSeq) nextCheckpoint++;
+          cp = checkpoints[nextCheckpoint]!;
+          nextCheckpoint++;
+          if (!range.root().equals(cp.root)) {
+            const message = `the records up to here do not match the signed checkpoint ${cp.file}`;
+            bad({ file: seg.name, line: lineNo, seq: r.seq, reason: 'hash_mismatch', message });
+            break chunks;
+          }
+        }
+        start = nl + 1;
+        if (opts.onProgress && lineNo % 65536 === 0) opts.onProgress(doneBytes + chunkStart + start, totalBytes);
       }
-      start = nl + 1;
-      if (opts.onProgress && lineNo % 65536 === 0) opts.onProgress(doneBytes + start, totalBytes);
+      chunkStart = chunkEnd;
+    }
+    if (isLast) lastSegmentLines = lineNo;
+    if (failure) {
+      // SECURITY: only an unterminated last line of the log, beyond every signed checkpoint, is a torn
+      // write; a complete line that does not verify is tampering wherever it is.
+      const unterminated = text.indexOf('\n', start) < 0;
+      if (isLast && unterminated && nextSeq >= signedSize) {
+        const offset = chunkStart + Buffer.byteLength(text.slice(0, start));
+        torn = { segment: seg.name, line: lineNo, offset, bytes: buf.length - offset };
+      } else bad({ file: seg.name, line: lineNo, ...failure });
     }
     doneBytes += buf.length;
     opts.onProgress?.(doneBytes, totalBytes);
@@ -227,7 +266,7 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
     const lastSeg = segments.at(-1);
     bad({
       file: lastSeg?.name ?? '(no segment)',
-      line: lastSeg ? countLines(lastSegmentBytes, await readFile(join(opts.dir, lastSeg.name))) + 1 : 1,
+      line: lastSegmentLines + 1,
       seq: nextSeq,
       reason: 'truncation',
       message: `the signed checkpoint covers ${signedSize} records but only ${nextSeq} are present`,
@@ -252,8 +291,11 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
   };
 }
 
-function countLines(_bytes: number, buf: Buffer): number {
-  let n = 0;
-  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) n++;
-  return n;
+async function listExported(dir: string, reader: EvidenceReader): Promise<{ path: string; size: number }[]> {
+  const out: { path: string; size: number }[] = [];
+  for (const name of await reader.readdir(dir)) {
+    const m = /^checkpoint-(\d{16})\.note$/.exec(name);
+    if (m) out.push({ path: join(dir, name), size: Number(m[1]) });
+  }
+  return out;
 }

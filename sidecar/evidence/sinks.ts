@@ -1,24 +1,31 @@
 // Checkpoint export sinks: a directory the operator owns, or a command that receives each checkpoint on stdin.
 import { spawn } from 'node:child_process';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EvidenceError } from './errors.ts';
 import { checkpointName } from './layout.ts';
 import type { CheckpointSink, ExportedCheckpoint } from './types.ts';
 
-/** Writes each checkpoint as its own 0600 file; an existing file with the same name is never overwritten. */
+/**
+ * Writes each checkpoint as its own 0600 file, one directory per log. An existing file is never
+ * overwritten: the same checkpoint again (e.g. after a restart) is fine, a different one is an error.
+ */
 export function createDirectorySink(dir: string): CheckpointSink {
   return {
     name: `dir:${dir}`,
     async put(c: ExportedCheckpoint) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const fh = await open(join(dir, checkpointName(c.size)), 'wx', 0o600).catch(
-        async (err: NodeJS.ErrnoException) => {
-          // The same size re-exported (e.g. after a restart) is fine; anything else is an error.
-          if (err.code === 'EEXIST') return null;
-          throw err;
-        },
-      );
+      const path = join(dir, checkpointName(c.size));
+      const fh = await open(path, 'wx', 0o600).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+        if ((await readFile(path, 'utf8')) === c.text) return null;
+        // SECURITY: two signed trees of one size mean a rewritten log, or two logs sharing a directory.
+        throw new EvidenceError(
+          'EVIDENCE_SINK_FAILED',
+          `${path} already holds a different checkpoint of size ${c.size}: either this log was rewritten ` +
+            'or another log exports to the same directory (give each log its own)',
+        );
+      });
       if (!fh) return;
       try {
         await fh.writeFile(c.text);

@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compactVerify } from 'jose';
-import { listEvidenceDir } from './layout.ts';
+import { type EvidenceReader, listEvidenceDir, nodeReader } from './layout.ts';
 import { CompactRange, leafHash, ProofTree, verifyInclusion } from './merkle.ts';
 import { type BadRecord, type LocatedRecord, type ScanResult, scanLog } from './scan.ts';
 
@@ -52,6 +52,10 @@ export interface VerifyEvidenceOptions {
   readonly publicKey: KeyObject | null;
   readonly approverKeys?: ReadonlyMap<string, KeyObject>;
   readonly proposalId?: string;
+  /** Directories of exported checkpoints (e.g. a directory sink's target) to hold the log against. */
+  readonly externalCheckpoints?: readonly string[];
+  /** Where files are read from; the real file system unless given (e.g. a copy held in memory). */
+  readonly reader?: EvidenceReader;
   /** Bytes of segment files read so far, out of the total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -60,22 +64,28 @@ export async function verifyEvidence(opts: VerifyEvidenceOptions): Promise<Verif
   if (!opts.publicKey) {
     return { verdict: 'cannot_verify', reason: 'no evidence public key was given; pass the evidence.pub of this log' };
   }
+  const reader = opts.reader ?? nodeReader;
   try {
-    await stat(opts.dir);
+    await reader.readdir(opts.dir);
   } catch {
     return { verdict: 'cannot_verify', reason: `no evidence log at ${opts.dir}` };
   }
   const sizes = new Map<string, number>();
   let scan: ScanResult;
   try {
-    for (const s of (await listEvidenceDir(opts.dir)).segments)
-      sizes.set(s.name, (await stat(join(opts.dir, s.name))).size);
+    if (opts.onProgress && reader === nodeReader) {
+      for (const s of (await listEvidenceDir(opts.dir, reader)).segments) {
+        sizes.set(s.name, (await stat(join(opts.dir, s.name))).size);
+      }
+    }
     scan = await scanLog({
       dir: opts.dir,
       publicKey: opts.publicKey,
       sizes,
       ...(opts.proposalId === undefined ? {} : { proposalId: opts.proposalId }),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.externalCheckpoints ? { externalCheckpoints: opts.externalCheckpoints } : {}),
+      reader,
     });
   } catch (err) {
     return { verdict: 'cannot_verify', reason: `could not read the log: ${(err as Error).message}` };
@@ -100,6 +110,10 @@ export async function verifyEvidence(opts: VerifyEvidenceOptions): Promise<Verif
     warnings.push(`${approvals.unchecked} approval(s) not re-verified (approver key unknown)`);
   const latest = scan.checkpoints.at(-1) ?? null;
   const base = scan.anchor?.size ?? 0;
+  const unsigned = base + scan.records - (latest?.size ?? base);
+  if (unsigned > 0) {
+    warnings.push(`${unsigned} record(s) after the newest checkpoint are chained but not yet signed`);
+  }
   const summary: VerifySummary = {
     records: scan.records,
     firstSeq: base,

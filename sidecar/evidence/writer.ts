@@ -26,6 +26,8 @@ export interface WriterConfig {
   } | null;
   readonly sink: CheckpointSink | null;
   readonly onEvent: (e: EvidenceLogEvent) => void;
+  /** Runs once the log is closed (releases the directory lock). */
+  readonly onClosed?: () => Promise<void>;
 }
 
 export interface WriterState {
@@ -111,11 +113,15 @@ export class EvidenceWriter implements EvidenceLogHandle {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.draining;
-    await this.exclusive(async () => {
-      if (!this.failed) await this.writeCheckpoint();
-      await this.cfg.fs.close(this.st.fd);
-    });
-    await Promise.allSettled([...this.sinkDeliveries]);
+    try {
+      await this.exclusive(async () => {
+        if (!this.failed) await this.writeCheckpoint();
+        await this.cfg.fs.close(this.st.fd);
+      });
+      await Promise.allSettled([...this.sinkDeliveries]);
+    } finally {
+      await this.cfg.onClosed?.();
+    }
   }
 
   private requestCheckpoint(): void {
@@ -127,6 +133,12 @@ export class EvidenceWriter implements EvidenceLogHandle {
     // Start on a microtask so that every append issued in the same tick joins the first batch.
     this.draining ??= Promise.resolve()
       .then(() => this.exclusive(() => this.drain()))
+      .catch((err: unknown) => {
+        // INVARIANT: drain handles expected failures itself; anything else leaves the log unusable.
+        this.failed = toError(err);
+        this.cfg.onEvent({ kind: 'write_failed', error: this.failed, fatal: true });
+        for (const p of this.queue.splice(0)) p.reject(this.unavailable(this.failed));
+      })
       .finally(() => {
         this.draining = null;
         if (this.queue.length > 0 || this.checkpointWanted) this.kick();
@@ -287,7 +299,8 @@ export class EvidenceWriter implements EvidenceLogHandle {
   private async writeCheckpoint(): Promise<void> {
     this.checkpointWanted = false;
     const size = this.st.range.size;
-    if (size === this.st.lastCheckpointSize) return;
+    // After a failed sync nothing more is signed: the next start re-verifies what is on disk first.
+    if (size === this.st.lastCheckpointSize || this.failed) return;
     const root = this.st.range.root();
     const text = signNote(
       checkpointBody({ origin: this.cfg.origin, size, root }),
