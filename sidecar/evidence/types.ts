@@ -19,6 +19,7 @@ export type EvidenceType =
   | 'auth_failed'
   | 'token_minted'
   | 'evidence_recovered'
+  | 'proposal_aborted'
   | 'evidence_pruned';
 
 /**

@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { MailwardenError } from '../errors.ts';
+import { isBusyError } from '../state/index.ts';
 
 export class HttpError extends MailwardenError<string> {
   override readonly name = 'HttpError';
@@ -21,6 +22,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   POLICY_EVALUATION_FAILED: 500,
   STATE_TAMPERED: 500,
   APPROVAL_REFUSED: 403,
+  STATE_BUSY: 503,
   EVIDENCE_TAMPERED: 500,
 };
 
@@ -35,6 +37,16 @@ export function toErrorResponse(c: Context, err: unknown, log: (err: unknown) =>
     const status = STATUS_BY_CODE[err.code] ?? 500;
     if (status >= 500) log(err);
     return c.json(errorBody(err.code, err.message, correlationId), status);
+  }
+  if (isBusyError(err)) {
+    return c.json(
+      errorBody(
+        'STATE_BUSY',
+        'the state database is locked by another process; nothing was done, retry in a moment',
+        correlationId,
+      ),
+      503,
+    );
   }
   log(err);
   return c.json(

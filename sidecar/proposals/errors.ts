@@ -7,7 +7,8 @@ export type ProposalErrorCode =
   | 'NOT_PENDING'
   | 'EVIDENCE_UNAVAILABLE'
   | 'POLICY_EVALUATION_FAILED'
-  | 'STATE_TAMPERED';
+  | 'STATE_TAMPERED'
+  | 'STATE_BUSY';
 
 export class ProposalError extends MailwardenError<ProposalErrorCode> {
   override readonly name = 'ProposalError';

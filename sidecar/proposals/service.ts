@@ -12,7 +12,7 @@ import { MailwardenError } from '../errors.ts';
 import type { EvidenceEvent, EvidenceLog } from '../evidence/index.ts';
 import type { GogExecutor } from '../exec/index.ts';
 import { type CompiledPolicy, type Decision, evaluatePolicy, stricter } from '../policy/index.ts';
-import type { StateDb } from '../state/index.ts';
+import { isBusyError, type StateDb } from '../state/index.ts';
 import { ProposalError } from './errors.ts';
 import { createLockdownStore, type LockdownStore } from './lockdown-store.ts';
 import { createProposalRepository, type ProposalRow } from './repository.ts';
@@ -153,10 +153,14 @@ export function createProposalService(deps: ProposalServiceDeps) {
     }
     const status: ProposalStatus =
       decision.effect === 'deny' ? 'denied' : decision.effect === 'approve' ? 'pending_approval' : 'approved';
+    // A pending proposal waits at most the approval TTL; an allowed one must start within the execution
+    // window, so one that could not start (state locked) expires instead of running much later.
     const expiresAt =
       status === 'pending_approval'
         ? new Date(createdAt.getTime() + deps.policy.policy.approvals.ttlSeconds * 1000).toISOString()
-        : null;
+        : status === 'approved'
+          ? new Date(createdAt.getTime() + deps.policy.policy.approvals.executionWindowSeconds * 1000).toISOString()
+          : null;
 
     // INVARIANT: evidence first, then state. A proposal never exists without its evidence.
     await record({
@@ -175,20 +179,38 @@ export function createProposalService(deps: ProposalServiceDeps) {
         status,
       },
     });
-    repo.insert({
-      id: stored.id,
-      principal,
-      action: stored.action,
-      status,
-      canonical: sealed.canonical,
-      hash: sealed.hash,
-      decision: JSON.stringify(decision),
-      policyDigest: decision.policyDigest,
-      correlationId: stored.correlationId,
-      sessionId: stored.session?.id ?? null,
-      createdAt: stored.createdAt,
-      expiresAt,
-    });
+    try {
+      repo.insert({
+        id: stored.id,
+        principal,
+        action: stored.action,
+        status,
+        canonical: sealed.canonical,
+        hash: sealed.hash,
+        decision: JSON.stringify(decision),
+        policyDigest: decision.policyDigest,
+        correlationId: stored.correlationId,
+        sessionId: stored.session?.id ?? null,
+        createdAt: stored.createdAt,
+        expiresAt,
+      });
+    } catch (err) {
+      // The submission is already in evidence; say in evidence too that it never reached state.
+      await recordSafely({
+        type: 'proposal_aborted',
+        proposalId: stored.id,
+        principal,
+        data: { reason: isBusyError(err) ? 'state_busy' : 'state_error' },
+      });
+      if (isBusyError(err)) {
+        throw new ProposalError(
+          'STATE_BUSY',
+          'the state database is locked by another process; nothing was done, retry in a moment',
+          { cause: err },
+        );
+      }
+      throw err;
+    }
 
     if (status === 'denied') await noteDenial(principal);
     if (status === 'approved') await execute(stored.id);
@@ -318,7 +340,7 @@ export function createProposalService(deps: ProposalServiceDeps) {
         outcome = { ok: false, code: 'GOG_BAD_OUTPUT', message: 'result withheld', info: outcome.info };
       }
     }
-    repo.finish(id, outcome.ok ? 'executed' : 'failed', stored, error, iso());
+    // INVARIANT: the outcome reaches evidence first; state may be locked by another process right now.
     await recordSafely({
       type: 'execution_finished',
       proposalId: id,
@@ -333,7 +355,68 @@ export function createProposalService(deps: ProposalServiceDeps) {
         stderrDigest: outcome.info.stderrDigest,
       },
     });
+    const finishing: PendingFinish = { id, status: outcome.ok ? 'executed' : 'failed', result: stored, error };
+    if (!(await settleFinish(finishing))) {
+      pendingFinishes.set(id, finishing);
+      scheduleFlush();
+      emit(id);
+      throw new ProposalError(
+        'STATE_BUSY',
+        `the action ran (${finishing.status}) and its outcome is in evidence, but the state database is locked by another process; read proposal ${id} again in a moment`,
+      );
+    }
     emit(id);
+  }
+
+  interface PendingFinish {
+    readonly id: string;
+    readonly status: 'executed' | 'failed';
+    readonly result: string | null;
+    readonly error: string | null;
+  }
+  /** Outcomes gog reported that state could not take yet (locked); flushed before reads and on a timer. */
+  const pendingFinishes = new Map<string, PendingFinish>();
+  let flushTimer: NodeJS.Timeout | null = null;
+
+  async function settleFinish(f: PendingFinish, attempts = 5): Promise<boolean> {
+    for (let i = 0; i < attempts; i++) {
+      try {
+        repo.finish(f.id, f.status, f.result, f.error, iso());
+        return true;
+      } catch (err) {
+        if (!isBusyError(err)) throw err;
+        await new Promise((r) => setTimeout(r, 50 * 2 ** i));
+      }
+    }
+    return false;
+  }
+
+  function flushPending(): void {
+    for (const [id, f] of pendingFinishes) {
+      try {
+        repo.finish(f.id, f.status, f.result, f.error, iso());
+        pendingFinishes.delete(id);
+        emit(id);
+      } catch (err) {
+        if (!isBusyError(err)) {
+          pendingFinishes.delete(id);
+          deps.onError?.(err, `storing the outcome of ${id}`);
+        }
+        return;
+      }
+    }
+  }
+
+  function scheduleFlush(): void {
+    if (flushTimer) return;
+    flushTimer = setInterval(() => {
+      flushPending();
+      if (pendingFinishes.size === 0 && flushTimer) {
+        clearInterval(flushTimer);
+        flushTimer = null;
+      }
+    }, 200);
+    flushTimer.unref();
   }
 
   /** After the side effect, evidence failures must not hide the outcome already stored in state. */
@@ -346,6 +429,7 @@ export function createProposalService(deps: ProposalServiceDeps) {
   }
 
   function load(id: string): ProposalRecord | null {
+    if (pendingFinishes.size > 0) flushPending();
     const row = repo.get(id);
     return row ? { row, decision: decisionOf(row) } : null;
   }
@@ -451,7 +535,11 @@ export function createProposalService(deps: ProposalServiceDeps) {
    * between the approval and the claim) run now, once, if their execution window is still open.
    */
   async function resumeApproved(): Promise<string[]> {
-    const ids = repo.approvedUnclaimed(iso());
+    // Only what a person approved: an allowed proposal that never started was answered with an error.
+    const ids = repo.approvedUnclaimed(iso()).filter((id) => {
+      const row = repo.get(id);
+      return row !== null && decisionOf(row).effect === 'approve';
+    });
     for (const id of ids) await execute(id);
     return ids;
   }

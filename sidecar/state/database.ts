@@ -3,7 +3,21 @@ import { chmodSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MailwardenError } from '../errors.ts';
 
-export type StateErrorCode = 'STATE_MIGRATION_FAILED' | 'STATE_NEWER_SCHEMA' | 'STATE_CORRUPT';
+export type StateErrorCode = 'STATE_MIGRATION_FAILED' | 'STATE_NEWER_SCHEMA' | 'STATE_CORRUPT' | 'STATE_BUSY';
+
+/**
+ * How long a write waits for another process's lock. better-sqlite3 waits synchronously, so a long wait
+ * would stall every socket; a short one turns into a retryable 503 STATE_BUSY instead.
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 250;
+
+/** True for SQLite's "another connection holds the lock" errors. */
+export function isBusyError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'))
+  );
+}
 export class StateError extends MailwardenError<StateErrorCode> {
   override readonly name = 'StateError';
 }
@@ -31,7 +45,7 @@ export function openStateDb(opts: OpenStateOptions): StateDb {
   // stops a second execution after a crash.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+  db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
   const check = db.pragma('quick_check', { simple: true });
   if (check !== 'ok') {
     db.close();
