@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the deployment tests need (systemd-analyze, xmllint), only when missing.
+# Installs the Debian packages the tests need (systemd-analyze, xmllint, chromium for the console), only when missing.
 # Idempotent: when every tool is already present it changes nothing and exits 0.
 set -euo pipefail
 
@@ -7,6 +7,7 @@ set -euo pipefail
 declare -A wanted=(
   [systemd-analyze]=systemd
   [xmllint]=libxml2-utils
+  [chromium]=chromium
 )
 
 missing=()
@@ -35,6 +36,11 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
   fi
 fi
+
+# Chromium renders the console's pages; without a font its screenshots are unreadable.
+for pkg in "${missing[@]}"; do
+  if [ "$pkg" = chromium ]; then missing+=(fonts-liberation); fi
+done
 
 echo "ci-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive

@@ -54,7 +54,7 @@ describe('approval card details in headless Chromium', () => {
   let loginUrl = '';
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing; run scripts/console-deps.sh`).toBe(true);
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing; run scripts/ci-deps.sh`).toBe(true);
     const sessions = createSessionStore();
     let host = '';
     const app = createConsoleApp({

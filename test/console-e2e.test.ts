@@ -103,7 +103,7 @@ describe('operator console in headless Chromium', () => {
   const pageProblems: string[] = [];
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing; run scripts/console-deps.sh`).toBe(true);
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing; run scripts/ci-deps.sh`).toBe(true);
     mkdirSync(SHOTS, { recursive: true });
     s = await startTestSidecar({
       profile: 'full',
