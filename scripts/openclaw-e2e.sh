@@ -16,6 +16,8 @@ STARTED=$(date +%s)
 
 log() { printf '[openclaw-e2e %4ss] %s\n' "$(($(date +%s) - STARTED))" "$*" >&2; }
 die() { log "FAIL: $*"; exit 1; }
+# EX_TEMPFAIL: the host could not be installed (registry unreachable); nothing about mailwarden was tested.
+unavailable() { log "UNAVAILABLE: $*"; exit 75; }
 
 # --- Node >= 24.16 for the host (OpenClaw refuses older); the repo's own node runs mailwarden. ---------
 node_ok() { "$1" -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>24||(a===24&&b>=16)?0:1)' 2>/dev/null; }
@@ -34,7 +36,8 @@ else
     log "installing $NODE_PKG@24 into .cache/openclaw/node"
     rm -rf "$CACHE/node.tmp" && mkdir -p "$CACHE/node.tmp"
     echo '{"name":"mailwarden-e2e-node","private":true}' >"$CACHE/node.tmp/package.json"
-    (cd "$CACHE/node.tmp" && npm install --no-audit --no-fund --loglevel=error "$NODE_PKG@24" >/dev/null)
+    (cd "$CACHE/node.tmp" && npm install --no-audit --no-fund --loglevel=error "$NODE_PKG@24" >/dev/null) ||
+      unavailable "could not install $NODE_PKG@24 from the npm registry"
     rm -rf "$CACHE/node" && mv "$CACHE/node.tmp" "$CACHE/node"
     node_ok "$NODE24_BIN/node" || die "installed Node is older than 24.16"
   fi
@@ -49,7 +52,7 @@ if [ ! -x "$OPENCLAW" ]; then
   rm -rf "$HOST.tmp" && mkdir -p "$HOST.tmp"
   echo '{"name":"mailwarden-e2e-host","private":true}' >"$HOST.tmp/package.json"
   (cd "$HOST.tmp" && PATH="$NODE24_BIN:$PATH" npm install --omit=dev --no-audit --no-fund --loglevel=error \
-    "openclaw@$OPENCLAW_VERSION" >/dev/null)
+    "openclaw@$OPENCLAW_VERSION" >/dev/null) || unavailable "could not install openclaw@$OPENCLAW_VERSION from the npm registry"
   rm -rf "$HOST" && mv "$HOST.tmp" "$HOST"
 fi
 oc() { PATH="$NODE24_BIN:$PATH" "$OPENCLAW" --no-color "$@"; }
