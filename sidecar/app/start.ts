@@ -1,6 +1,6 @@
 // The entry point's wiring: builds the real dependencies from a config and listens on both sockets.
 import { createPrivateKey, randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ActionName, Posture } from '../../shared/index.ts';
@@ -11,7 +11,7 @@ import { MailwardenError } from '../errors.ts';
 import type { CheckpointSink } from '../evidence/index.ts';
 import { createCommandSink, createDirectorySink, openEvidenceLog } from '../evidence/index.ts';
 import type { GogConfig } from '../exec/index.ts';
-import { compareBakedProfile, createGogExecutor, probeGogSchema } from '../exec/index.ts';
+import { compareBakedProfile, createGogExecutor, probeGogSchema, syncGogConfig } from '../exec/index.ts';
 import { createGuard, GUARD_MIGRATIONS } from '../guard/index.ts';
 import { createAgentApp, createOperatorApp, listenOnSocket } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -45,7 +45,9 @@ function readBase64Key(file: string, what: string): Buffer {
   return raw;
 }
 
-export class StartupError extends MailwardenError<'UNSAFE_FILE_MODES' | 'POLICY_EXCEEDS_BAKED_PROFILE'> {
+export class StartupError extends MailwardenError<
+  'UNSAFE_FILE_MODES' | 'POLICY_EXCEEDS_BAKED_PROFILE' | 'GOG_CONFIG_INVALID'
+> {
   override readonly name = 'StartupError';
 }
 
@@ -75,6 +77,25 @@ async function checkBakedProfile(cfg: GogConfig, policy: CompiledPolicy, log: Lo
       'POLICY_EXCEEDS_BAKED_PROFILE',
       `policy ${policy.file} allows actions the gog binary's baked profile "${bakedProfile.name}" blocks:\n  ${errors.join('\n  ')}\nDeny them in the policy or use a gog build whose profile allows them.`,
     );
+  }
+}
+
+/** Keeps gog's own config-level no-send in step with a policy that denies every send. */
+function applyGogNoSend(gogHome: string, policy: CompiledPolicy, log: Logger): void {
+  const file = join(gogHome, 'config.json');
+  let current: string | null = null;
+  try {
+    current = readFileSync(file, 'utf8');
+  } catch {
+    current = null;
+  }
+  const { text, result } = syncGogConfig(current, policyDeniesAllSends(policy));
+  if ('error' in result) throw new StartupError('GOG_CONFIG_INVALID', `${file}: ${result.error}`);
+  if (result.warning) log.warn({ file }, result.warning);
+  if (text !== null) {
+    writeFileSync(`${file}.tmp`, text, { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+    log.info({ file }, "gog's config-level no-send switched on: the policy denies every send");
   }
 }
 
@@ -151,6 +172,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     ...(config.gog.keyringPasswordFile ? { keyringPasswordFile: config.gog.keyringPasswordFile } : {}),
     calendarSendUpdates: policy.policy.calendar.writes.sendUpdates,
   };
+  applyGogNoSend(config.gog.home, policy, log);
   await checkBakedProfile(gogConfig, policy, log);
   const executor = createGogExecutor(gogConfig);
 

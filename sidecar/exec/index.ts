@@ -6,8 +6,8 @@ export { BACKOFF_BASE_MS, createGogExecutor, isReadAction, READ_ATTEMPTS } from 
 export { codeForExit, GOG_EXIT, gogErrorLine } from './exit-codes.ts';
 export type { FakeGogHomeOptions } from './fake-gog-home.ts';
 export { DEMO_MAILBOX, FAKE_GOG_BINARY, prepareFakeGogHome } from './fake-gog-home.ts';
-export type { GogConfigFile } from './gog-config.ts';
-export { gogConfigFor } from './gog-config.ts';
+export type { GogConfigFile, GogConfigSync } from './gog-config.ts';
+export { gogConfigFor, syncGogConfig } from './gog-config.ts';
 export { GogOutputError, normaliseOutput } from './normalise.ts';
 export { attachmentOutPath, GogPlanError, globalFlags, planGogCall } from './plan.ts';
 export { gogEnv } from './run-process.ts';
