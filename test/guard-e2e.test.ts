@@ -135,13 +135,18 @@ describe('content and outbound controls (full profile, tightened)', () => {
     expect(proposal.decision.rules).toContain('exfiltration.external_after_untrusted_read');
     const card = await mailwarden(['show', proposal.id, '--json', '--config', s.configPath]);
     const body = JSON.parse(card.stdout) as {
-      card: { derivedRecipients: { address: string; source: string; standing: string }[] };
+      card: {
+        derivedRecipients: { address: string; source: string; standing: string }[];
+        thread: { subject: string; messages: { from: string }[] };
+      };
     };
     expect(body.card.derivedRecipients).toContainEqual({
       address: 'priya@partner.example.org',
       source: 'reply',
       standing: 'allowlisted',
     });
+    expect(body.card.thread.subject).toBe('Contract renewal for 2027');
+    expect(body.card.thread.messages.map((m) => m.from)).toContain('Priya Shah <priya@partner.example.org>');
   });
 
   it('lets an internal reply through without approval', async () => {

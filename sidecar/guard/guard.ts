@@ -1,6 +1,6 @@
 // Wires the content and outbound controls into the proposal life cycle: read bounds before gog, filters after,
 // recipient checks and the exfiltration guard at submission, send caps around the side effect.
-import { ACTION_CLASS, type ActionName, MessageSchema, SEND_ACTIONS } from '../../shared/index.ts';
+import { ACTION_CLASS, type ActionName, type Message, MessageSchema, SEND_ACTIONS } from '../../shared/index.ts';
 import {
   checkCalendarWrite,
   checkOutbound,
@@ -77,14 +77,19 @@ export function createGuard(deps: GuardDeps): Guard {
     return parsed.success ? parsed.data : null;
   }
 
-  async function threadParticipants(threadId: string): Promise<string[] | null> {
+  async function readThread(threadId: string): Promise<Message[] | null> {
     const out = await deps.executor.execute('gmail.thread.get', { threadId });
     if (!out.ok) return null;
     const messages = (out.result as { thread?: { messages?: unknown[] } }).thread?.messages ?? [];
     return messages.flatMap((m) => {
       const parsed = MessageSchema.safeParse(m);
-      return parsed.success ? [parsed.data.from, ...parsed.data.to, ...parsed.data.cc].flatMap(extractAddresses) : [];
+      return parsed.success ? [parsed.data] : [];
     });
+  }
+
+  async function threadParticipants(threadId: string): Promise<string[] | null> {
+    const messages = await readThread(threadId);
+    return messages ? messages.flatMap((m) => [m.from, ...m.to, ...m.cc].flatMap(extractAddresses)) : null;
   }
 
   const draftRows = deps.db.prepare(
@@ -281,6 +286,18 @@ export function createGuard(deps: GuardDeps): Guard {
     return { ...(out.result as Record<string, unknown>), notices: out.notes };
   }
 
+  async function threadSummary(threadId: string): Promise<Record<string, unknown>> {
+    const messages = await readThread(threadId);
+    if (!messages || messages.length === 0) return {};
+    return {
+      thread: {
+        id: threadId,
+        subject: messages[0]!.subject,
+        messages: messages.map((m) => ({ from: m.from, date: m.date, snippet: m.body.slice(0, 280) })),
+      },
+    };
+  }
+
   async function describe(row: ProposalRow): Promise<Record<string, unknown>> {
     const unsealed = unsealProposal(row.canonical, row.hash);
     if (!unsealed.ok || (!OUTBOUND.has(row.action) && !CALENDAR_WRITES.has(row.action))) return {};
@@ -295,12 +312,23 @@ export function createGuard(deps: GuardDeps): Guard {
         const domain = parsed.ok ? parsed.domain : domainOf(r.address);
         const standing = internalDomains.includes(domain)
           ? 'internal'
-          : allowExact.has(r.address) || allowDomains.some((d) => domain === d || domain.endsWith(`.${d}`))
+          : allowExact.has(r.address) || allowDomains.includes(domain)
             ? 'allowlisted'
             : 'outside';
         return { address: r.address, source: r.source, standing };
       }),
       recipientsComplete: recipients.complete,
+      // What goes along with a forward, and the conversation a reply or forward belongs to.
+      ...(row.action === 'gmail.forward' && original
+        ? {
+            attachments: original.attachments.map((a) => ({
+              filename: a.filename,
+              mimeType: a.mimeType,
+              size: a.size,
+            })),
+          }
+        : {}),
+      ...(original?.threadId ? await threadSummary(original.threadId) : {}),
       internalDomains,
       allowRecipients: policy.outbound.allowRecipients,
       allowDomains: policy.outbound.allowDomains,
