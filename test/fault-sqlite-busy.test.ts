@@ -21,7 +21,7 @@ function evidence(dir: string): EvidenceLine[] {
     .map((l) => JSON.parse(l) as EvidenceLine);
 }
 
-/** The sidecar's busy timeout (sidecar/state/database.ts) is 5 s; the lock is held until the answer comes, at most this long. */
+/** Far beyond the sidecar's busy timeout (sidecar/state/database.ts); the lock is released as soon as the answer comes. */
 const HOLD_MS = 12_000;
 
 describe('state.db locked by another process', () => {

@@ -1,0 +1,185 @@
+// Benchmarks against the real sidecar process: start-up to socket ready, exec overhead over direct gog, peak RSS.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { build } from 'esbuild';
+import { parse, stringify } from 'yaml';
+import { z } from 'zod';
+import { call } from '../test/support/http.ts';
+import { BIN, initSetup, REPO_ROOT, removeSetup } from '../test/support/sidecar.ts';
+import { load } from './autocannon.ts';
+import { peakRssMiB, type ReadyChild, spawnUntilReady } from './child.ts';
+import { median, nowMs } from './stats.ts';
+
+export interface SidecarBench {
+  readonly startupMs: { readonly median: number; readonly samples: readonly number[] };
+  /** The same start-up from a pre-built bundle (no tsx): what shipping a build would give. */
+  readonly bundledStartupMs: number | null;
+  /** Resident set size right after a bundled start-up: the share of memory that tsx itself takes. */
+  readonly bundledIdleRssMiB: number | null;
+  readonly bareNodeMs: number;
+  readonly tsxNodeMs: number;
+  readonly exec: { readonly governedMs: number; readonly directMs: number; readonly calls: number };
+  readonly load: { readonly rps: number; readonly non2xx: number; readonly fiveXx: number; readonly errors: number };
+  readonly peakRssMiB: number | null;
+  readonly idleRssMiB: number | null;
+}
+
+const CallSchema = z.object({ argv: z.array(z.string()) });
+const SEARCH = { action: 'gmail.search', params: { query: 'subject:offsite' } };
+
+function timeExit(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const t0 = nowMs();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.resume();
+    child.stderr.resume();
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve(nowMs() - t0) : reject(new Error(`${command} exited with ${code}`)),
+    );
+  });
+}
+
+function serve(config: string, bin = BIN): Promise<ReadyChild> {
+  return spawnUntilReady(process.execPath, [bin, 'serve', '--config', config, '--json']);
+}
+
+/** Bundles the CLI with esbuild into .cache/ (dependencies stay external) and returns a launcher's path. */
+async function bundleCli(): Promise<string | null> {
+  const out = join(REPO_ROOT, '.cache', 'bench');
+  try {
+    mkdirSync(out, { recursive: true });
+    await build({
+      entryPoints: [join(REPO_ROOT, 'sidecar', 'cli', 'main.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      outfile: join(out, 'main.mjs'),
+      logLevel: 'silent',
+    });
+    const launcher = join(out, 'launch.mjs');
+    writeFileSync(
+      launcher,
+      "import { main } from './main.mjs';\nprocess.exitCode = await main(process.argv.slice(2));\n",
+    );
+    return launcher;
+  } catch {
+    return null;
+  }
+}
+
+/** The last argv the fake gog recorded: exactly what the sidecar ran. */
+function lastGogArgv(gogHome: string): string[] {
+  const lines = readFileSync(join(gogHome, 'fake-calls.jsonl'), 'utf8').trim().split('\n');
+  return CallSchema.parse(JSON.parse(lines.at(-1)!)).argv;
+}
+
+export async function benchSidecar(opts: { startups: number; execCalls: number; loadSeconds: number }) {
+  const { dir, init } = await initSetup('draft_assist');
+  try {
+    const cfg = parse(readFileSync(init.config, 'utf8')) as Record<string, unknown>;
+    // The rate limiter is a product feature, not what this measures.
+    cfg.limits = { requestsPerMinute: 1_000_000 };
+    cfg.log = { level: 'warn' };
+    writeFileSync(init.config, stringify(cfg), { mode: 0o600 });
+    const gogHome = join(dir, 'gog-home');
+    const gogBinary = String((cfg.gog as Record<string, unknown>).binary);
+
+    // Start-up: spawn to the "ready" line, printed only after both sockets listen.
+    const startups: number[] = [];
+    for (let i = 0; i < opts.startups; i++) {
+      const s = await serve(init.config);
+      startups.push(s.readyMs);
+      await s.stop();
+    }
+    const launcher = await bundleCli();
+    const bundled: number[] = [];
+    const bundledRss: number[] = [];
+    for (let i = 0; launcher && i < opts.startups; i++) {
+      const b = await serve(init.config, launcher);
+      bundled.push(b.readyMs);
+      const rss = peakRssMiB(b.child.pid);
+      if (rss !== null) bundledRss.push(rss);
+      await b.stop();
+    }
+    // Sequential, so the baselines do not compete with each other for the CPU.
+    const bareNode: number[] = [];
+    const tsxNode: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      bareNode.push(await timeExit(process.execPath, ['-e', '0'], process.env));
+      tsxNode.push(await timeExit(process.execPath, ['--import', 'tsx', '-e', '0'], process.env));
+    }
+    const bareNodeMs = median(bareNode);
+    const tsxNodeMs = median(tsxNode);
+
+    const s = await serve(init.config);
+    try {
+      const idleRssMiB = peakRssMiB(s.child.pid);
+      // Exec overhead: the same search through the sidecar and straight to gog, interleaved.
+      const first = await call(init.agentSocket, 'POST', '/v1/proposals', { key: init.agentKey, body: SEARCH });
+      if (first.status !== 200) throw new Error(`governed search answered ${first.status}: ${first.text}`);
+      const argv = lastGogArgv(gogHome);
+      const gogEnv = {
+        GOG_HOME: gogHome,
+        HOME: gogHome,
+        LANG: 'C.UTF-8',
+        TZ: 'UTC',
+        PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+      };
+      await timeExit(gogBinary, argv, gogEnv);
+      const governed: number[] = [];
+      const direct: number[] = [];
+      for (let i = 0; i < opts.execCalls; i++) {
+        const t0 = nowMs();
+        const r = await call(init.agentSocket, 'POST', '/v1/proposals', { key: init.agentKey, body: SEARCH });
+        if (r.status !== 200) throw new Error(`governed search answered ${r.status}: ${r.text}`);
+        governed.push(nowMs() - t0);
+        direct.push(await timeExit(gogBinary, argv, gogEnv));
+      }
+
+      // Peak RSS under a mixed load: health, catalogue, denied sends and reads that spawn gog.
+      const auth = { authorization: `Bearer ${init.agentKey}` };
+      const result = await load({
+        socketPath: init.agentSocket,
+        connections: 8,
+        durationSeconds: opts.loadSeconds,
+        requests: [
+          { method: 'GET', path: '/v1/health' },
+          { method: 'GET', path: '/v1/catalog', headers: auth },
+          {
+            method: 'POST',
+            path: '/v1/proposals',
+            headers: auth,
+            body: JSON.stringify({
+              action: 'gmail.send',
+              params: { to: ['sam@example.com'], subject: 'x', body: 'y' },
+            }),
+          },
+          { method: 'POST', path: '/v1/proposals', headers: auth, body: JSON.stringify(SEARCH) },
+        ],
+      });
+      return {
+        startupMs: { median: median(startups), samples: startups },
+        bundledStartupMs: bundled.length > 0 ? median(bundled) : null,
+        bundledIdleRssMiB: bundledRss.length > 0 ? median(bundledRss) : null,
+        bareNodeMs,
+        tsxNodeMs,
+        exec: { governedMs: median(governed), directMs: median(direct), calls: governed.length },
+        load: {
+          rps: result.rps,
+          non2xx: result.non2xx,
+          fiveXx: result.statusClasses['5xx'] ?? 0,
+          errors: result.errors,
+        },
+        peakRssMiB: peakRssMiB(s.child.pid),
+        idleRssMiB,
+      } satisfies SidecarBench;
+    } finally {
+      await s.stop();
+    }
+  } finally {
+    removeSetup({ dir });
+  }
+}
