@@ -7,7 +7,9 @@ import { type CliIo, configPathFrom, UsageError } from './io.ts';
 export async function evidenceCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'verify')
-    throw new UsageError('usage: mailwarden evidence verify [--json] [--proposal ID] [--checkpoints DIR] [--config FILE]');
+    throw new UsageError(
+      'usage: mailwarden evidence verify [--json] [--proposal ID] [--checkpoints DIR] [--config FILE]',
+    );
   const idx = rest.indexOf('--config');
   const inline = rest.find((a) => a.startsWith('--config='));
   const configArg = idx >= 0 ? rest[idx + 1] : inline?.slice('--config='.length);
