@@ -4,7 +4,7 @@ import { MailwardenError } from '../errors.ts';
 import type { EvidenceLog } from '../evidence/index.ts';
 import { type CompiledPolicy, evaluatePolicy } from '../policy/index.ts';
 import { type ProposalRow, type ProposalService, toView, unsealProposal } from '../proposals/index.ts';
-import type { StateDb } from '../state/index.ts';
+import { durably, type StateDb } from '../state/index.ts';
 import type { ApproverKeyring } from './keys.ts';
 import { verifyStatement } from './statements.ts';
 
@@ -103,7 +103,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       );
     }
     // INVARIANT: a nonce is consumed before anything else happens, so a replayed statement can never count twice.
-    if (useNonce.run(p.nonce, iso(), new Date(p.exp * 1000).toISOString()).changes !== 1) {
+    if (durably(db, () => useNonce.run(p.nonce, iso(), new Date(p.exp * 1000).toISOString()).changes) !== 1) {
       return refuse(
         proposalId,
         p.approver,
@@ -200,7 +200,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     });
     if (!check.ok) return refuse(null, check.approver, check.reason, `lockdown statement refused: ${check.message}`);
     const p = check.payload;
-    if (useNonce.run(p.nonce, iso(), new Date(p.exp * 1000).toISOString()).changes !== 1) {
+    if (durably(db, () => useNonce.run(p.nonce, iso(), new Date(p.exp * 1000).toISOString()).changes) !== 1) {
       return refuse(null, p.approver, 'replay', 'lockdown statement refused: it was already used (replay)');
     }
     const scope = p.scope ?? 'global';

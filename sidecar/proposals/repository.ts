@@ -1,7 +1,7 @@
 // SQL for proposals: inserts, the atomic execution claim, outcomes, expiry, listing.
 import { z } from 'zod';
 import { ActionNameSchema, type ProposalStatus, ProposalStatusSchema } from '../../shared/index.ts';
-import type { StateDb } from '../state/index.ts';
+import { durably, type StateDb } from '../state/index.ts';
 
 export const ProposalRowSchema = z.object({
   id: z.string(),
@@ -73,7 +73,7 @@ export function createProposalRepository(db: StateDb) {
     },
     /** INVARIANT: true for exactly one caller per proposal, ever; the side effect runs only after it. */
     claim(id: string, at: string): boolean {
-      return claim.run(at, at, id).changes === 1;
+      return durably(db, () => claim.run(at, at, id).changes === 1);
     },
     finish(
       id: string,
