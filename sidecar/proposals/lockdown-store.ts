@@ -3,7 +3,6 @@ import type { LockdownState } from '../policy/index.ts';
 import type { StateDb } from '../state/index.ts';
 
 export function createLockdownStore(db: StateDb) {
-  const get = db.prepare('SELECT reason FROM lockdowns WHERE scope = ?');
   const put = db.prepare('INSERT OR REPLACE INTO lockdowns (scope, reason, since, actor) VALUES (?, ?, ?, ?)');
   const del = db.prepare('DELETE FROM lockdowns WHERE scope = ?');
   const delAll = db.prepare('DELETE FROM lockdowns');
@@ -12,10 +11,12 @@ export function createLockdownStore(db: StateDb) {
   const countDenials = db.prepare('SELECT COUNT(*) AS n FROM denials WHERE principal = ? AND at > ?');
   const pruneDenials = db.prepare('DELETE FROM denials WHERE at <= ?');
 
-  const reasonOf = (scope: string): { reason: string } | null => {
-    const row = get.get(scope) as { reason: string } | undefined;
-    return row ? { reason: row.reason } : null;
-  };
+  // Lockdowns change only through this store, so reads come from memory (every proposal asks); the table
+  // is the durable copy, read once at start.
+  const cache = new Map<string, { reason: string }>(
+    (all.all() as { scope: string; reason: string }[]).map((r) => [r.scope, { reason: r.reason }]),
+  );
+  const reasonOf = (scope: string): { reason: string } | null => cache.get(scope) ?? null;
 
   return {
     state(principal: string): LockdownState {
@@ -26,11 +27,17 @@ export function createLockdownStore(db: StateDb) {
     },
     set(scope: string, reason: string, since: string, actor: string): void {
       put.run(scope, reason, since, actor);
+      cache.set(scope, { reason });
     },
     /** Lifting a global lockdown lifts every per-principal one too: the operator's word is final. */
     clear(scope: string): void {
-      if (scope === 'global') delAll.run();
-      else del.run(scope);
+      if (scope === 'global') {
+        delAll.run();
+        cache.clear();
+      } else {
+        del.run(scope);
+        cache.delete(scope);
+      }
     },
     list(): { scope: string; reason: string; since: string; actor: string }[] {
       return all.all() as { scope: string; reason: string; since: string; actor: string }[];

@@ -72,8 +72,9 @@ export function createProposalRepository(db: StateDb) {
       return parse(byId.get(id));
     },
     /** INVARIANT: true for exactly one caller per proposal, ever; the side effect runs only after it. */
-    claim(id: string, at: string): boolean {
-      return durably(db, () => claim.run(at, at, id).changes === 1);
+    claim(id: string, at: string, durable = true): boolean {
+      const run = () => claim.run(at, at, id).changes === 1;
+      return durable ? durably(db, run) : run();
     },
     finish(
       id: string,

@@ -238,7 +238,8 @@ export function createProposalService(deps: ProposalServiceDeps) {
     const unsealed = unsealProposal(row.canonical, row.hash);
     const approvals =
       unsealed.ok && hooks.verifyApprovals ? await hooks.verifyApprovals(row, row.hash) : { ok: true as const };
-    if (!repo.claim(id, iso())) return;
+    // A read has no side effect to repeat, so its claim need not survive a power cut; every other claim is fsynced.
+    if (!repo.claim(id, iso(), ACTION_CLASS[row.action] !== 'read')) return;
     emit(id);
     if (!unsealed.ok || !approvals.ok) {
       const reason = !unsealed.ok ? unsealed.reason : approvals.ok ? '' : approvals.reason;
