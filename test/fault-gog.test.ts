@@ -1,26 +1,15 @@
 // Fault injection on the gog edge of a real sidecar: gog hanging past its timeout and gog printing garbage.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { type EvidenceLine, readEvidence } from './support/evidence.ts';
 import { call } from './support/http.ts';
 import { mailwarden, readOutbox, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
 
-interface EvidenceLine {
-  type: string;
-  proposalId?: string;
-  data: Record<string, unknown>;
-}
-
 function evidenceFor(dir: string, proposalId: string): EvidenceLine[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.jsonl'))
-    .sort()
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as EvidenceLine)
-    .filter((r) => r.proposalId === proposalId);
+  return readEvidence(dir).filter((r) => r.proposalId === proposalId);
 }
 
 const TIMEOUT_MS = 600;

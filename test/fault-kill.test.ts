@@ -1,24 +1,10 @@
 // Fault injection: the sidecar is SIGKILLed while an approved send runs (and while one waits for approval).
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readEvidence } from './support/evidence.ts';
 import { call } from './support/http.ts';
 import { mailwarden, readOutbox, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
-
-interface EvidenceLine {
-  type: string;
-  proposalId?: string;
-  data: Record<string, unknown>;
-}
-
-function evidence(dir: string): EvidenceLine[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.jsonl'))
-    .sort()
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as EvidenceLine);
-}
 
 function gogCalls(gogHome: string): string[][] {
   const file = join(gogHome, 'fake-calls.jsonl');
@@ -86,7 +72,7 @@ describe('sidecar killed mid-approval and mid-execution (full profile)', () => {
     const after = await status(id);
     expect(after.status).toBe('outcome_unknown');
     expect(after.error?.code).toBe('OUTCOME_UNKNOWN');
-    const trail = evidence(s.evidenceDir).filter((e) => e.proposalId === id);
+    const trail = readEvidence(s.evidenceDir).filter((e) => e.proposalId === id);
     expect(trail.filter((e) => e.type === 'execution_started')).toHaveLength(1);
     expect(trail.filter((e) => e.type === 'outcome_unknown')).toHaveLength(1);
     expect(trail.find((e) => e.type === 'outcome_unknown')?.data).toMatchObject({ reason: 'restart_after_claim' });
@@ -105,7 +91,9 @@ describe('sidecar killed mid-approval and mid-execution (full profile)', () => {
     await s.stop();
     s = await s.restart();
     expect((await status(id)).status).toBe('outcome_unknown');
-    expect(evidence(s.evidenceDir).filter((e) => e.proposalId === id && e.type === 'outcome_unknown')).toHaveLength(1);
+    expect(readEvidence(s.evidenceDir).filter((e) => e.proposalId === id && e.type === 'outcome_unknown')).toHaveLength(
+      1,
+    );
   });
 
   it('keeps a proposal pending across a kill and executes it exactly once when approved after restart', async () => {
@@ -121,7 +109,7 @@ describe('sidecar killed mid-approval and mid-execution (full profile)', () => {
     const twice = await mailwarden(['approve', id, '--yes', '--config', s.configPath]);
     expect(twice.code).not.toBe(0);
     expect(sends() - sendsBefore).toBe(1);
-    const trail = evidence(s.evidenceDir).filter((e) => e.proposalId === id);
+    const trail = readEvidence(s.evidenceDir).filter((e) => e.proposalId === id);
     expect(trail.filter((e) => e.type === 'execution_started')).toHaveLength(1);
     expect(trail.filter((e) => e.type === 'execution_finished')).toHaveLength(1);
   });

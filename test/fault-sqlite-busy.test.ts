@@ -1,25 +1,11 @@
 // Fault injection: another process holds an exclusive write lock on state.db longer than the busy timeout.
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readEvidence } from './support/evidence.ts';
 import { call } from './support/http.ts';
 import { mailwarden, readOutbox, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
-
-interface EvidenceLine {
-  type: string;
-  proposalId?: string;
-  data: Record<string, unknown>;
-}
-
-function evidence(dir: string): EvidenceLine[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.jsonl'))
-    .sort()
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as EvidenceLine);
-}
 
 /** Far beyond the sidecar's busy timeout (sidecar/state/database.ts); the lock is released as soon as the answer comes. */
 const HOLD_MS = 12_000;
@@ -89,7 +75,7 @@ describe('state.db locked by another process', () => {
     expect(await proposalIds()).toEqual(before);
     expect(readOutbox(s.gogHome).length).toBe(outboxBefore);
     // Evidence must not claim a proposal that state never held without also recording that it failed.
-    const records = evidence(s.evidenceDir);
+    const records = readEvidence(s.evidenceDir);
     const knownIds = new Set(await proposalIds());
     const orphans = records
       .filter((e) => e.type === 'proposal_submitted' && !knownIds.has(e.proposalId ?? ''))
@@ -142,7 +128,7 @@ describe('state.db locked by another process', () => {
         lock.exec('ROLLBACK');
         lock.close();
       }
-      const submitted = evidence(s.evidenceDir).filter((e) => e.type === 'proposal_submitted');
+      const submitted = readEvidence(s.evidenceDir).filter((e) => e.type === 'proposal_submitted');
       id = submitted.at(-1)?.proposalId ?? '';
       expect(id).not.toBe('');
     }, 30_000);
@@ -152,7 +138,7 @@ describe('state.db locked by another process', () => {
     });
 
     it('records the outcome gog reported in evidence, even though state could not take it', () => {
-      const trail = evidence(s.evidenceDir).filter((e) => e.proposalId === id);
+      const trail = readEvidence(s.evidenceDir).filter((e) => e.proposalId === id);
       expect(trail.map((e) => e.type)).toContain('execution_finished');
     });
 

@@ -1,23 +1,12 @@
 // End to end over real unix sockets: init, serve, authenticate, propose, and check the evidence left behind.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { generateAgentKey, hashAgentKey } from '../sidecar/auth/index.ts';
+import { readEvidence } from './support/evidence.ts';
 import { call } from './support/http.ts';
 import { readOutbox, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
-
-function evidenceRecords(dir: string): Record<string, unknown>[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.jsonl'))
-    .sort()
-    .flatMap((f) =>
-      readFileSync(join(dir, f), 'utf8')
-        .split('\n')
-        .filter((l) => l.length > 0)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-    );
-}
 
 describe('sidecar over real sockets (draft_assist)', () => {
   let s: TestSidecar;
@@ -188,7 +177,7 @@ describe('sidecar over real sockets (draft_assist)', () => {
   });
 
   it('writes hash-chained evidence without mail content or addresses', () => {
-    const records = evidenceRecords(s.evidenceDir);
+    const records = readEvidence(s.evidenceDir);
     const types = records.map((r) => r.type);
     expect(types).toContain('sidecar_started');
     expect(types).toContain('proposal_submitted');
@@ -223,7 +212,7 @@ describe('sidecar over real sockets (draft_assist)', () => {
     const code = await s.stop();
     expect(code).toBe(0);
     expect(() => statSync(s.agentSocket)).toThrow();
-    const records = evidenceRecords(s.evidenceDir);
+    const records = readEvidence(s.evidenceDir);
     expect(records.at(-1)?.type).toBe('sidecar_stopped');
   });
 });
