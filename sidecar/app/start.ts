@@ -1,10 +1,10 @@
 // The entry point's wiring: builds the real dependencies from a config and listens on both sockets.
-import { createPrivateKey, randomUUID } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ActionName, Posture } from '../../shared/index.ts';
-import { createApprovalService, createReloadingKeyring, loadApproverKeyring } from '../approval/index.ts';
+import { createReloadingKeyring, loadApproverKeyring } from '../approval/index.ts';
 import { createAgentAuthenticator, createRateLimiter, createTokenService } from '../auth/index.ts';
 import { type LoadedConfig, loadConfig } from '../config/index.ts';
 import { MailwardenError } from '../errors.ts';
@@ -12,13 +12,13 @@ import type { CheckpointSink } from '../evidence/index.ts';
 import { createCommandSink, createDirectorySink, openEvidenceLog } from '../evidence/index.ts';
 import type { GogConfig } from '../exec/index.ts';
 import { compareBakedProfile, createGogExecutor, probeGogSchema, syncGogConfig } from '../exec/index.ts';
-import { createGuard, GUARD_MIGRATIONS } from '../guard/index.ts';
+import { GUARD_MIGRATIONS } from '../guard/index.ts';
 import { createAgentApp, createOperatorApp, listenOnSocket } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { type CompiledPolicy, evaluatePolicy, loadPolicy, policyDeniesAllSends } from '../policy/index.ts';
 import { checkStartupFileModes, formatStartupProblems } from '../posture/index.ts';
-import { createProposalService } from '../proposals/index.ts';
 import { CORE_MIGRATIONS, openStateDb } from '../state/index.ts';
+import { createCore } from './core.ts';
 import { resolveGroupId } from './group.ts';
 import { buildPosture } from './posture.ts';
 
@@ -176,30 +176,16 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   await checkBakedProfile(gogConfig, policy, log);
   const executor = createGogExecutor(gogConfig);
 
-  const guard = createGuard({ db, policy, executor, owner: config.gog.account, now });
-  let approvals: ReturnType<typeof createApprovalService> | null = null;
-  const proposals = createProposalService({
+  const { proposals, approvals } = createCore({
     db,
     policy,
     executor,
     evidence,
-    now,
-    newId: () => randomUUID(),
-    hooks: {
-      ...guard.hooks,
-      verifyApprovals: (row, hash) => approvals!.verifyForExecution(row, hash),
-    },
-    onError: (err, context) => log.error({ err, context }, 'proposal pipeline error'),
-  });
-  approvals = createApprovalService({
-    db,
-    policy,
-    proposals,
     keyring,
-    evidence,
     now,
     skewSeconds: config.approvals.maxClockSkewSeconds,
-    describe: (row) => guard.describe(row),
+    owner: config.gog.account,
+    onError: (err, context) => log.error({ err, context }, 'proposal pipeline error'),
   });
 
   const recovered = await proposals.recoverAfterCrash();

@@ -1,14 +1,14 @@
 // An in-process sidecar core for life-cycle tests: real SQLite file, real evidence log, real signatures,
 // and a counting executor in place of gog (the only stand-in: it records every side effect it performs).
-import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ActionName } from '../../shared/index.ts';
+import { type Core as AppCore, createCore as createAppCore } from '../../sidecar/app/index.ts';
 import {
   type ApproverKeyring,
-  createApprovalService,
   generateApproverKeyPair,
   newNonce,
   signStatement,
@@ -22,7 +22,6 @@ import {
 import type { GogExecutor, GogOutcome } from '../../sidecar/exec/types.ts';
 import { GUARD_MIGRATIONS } from '../../sidecar/guard/index.ts';
 import { loadPolicy } from '../../sidecar/policy/index.ts';
-import { createProposalService } from '../../sidecar/proposals/index.ts';
 import { CORE_MIGRATIONS, openStateDb, type StateDb } from '../../sidecar/state/index.ts';
 
 export class CountingExecutor implements GogExecutor {
@@ -62,8 +61,8 @@ export interface Core {
   readonly evidence: EvidenceLogHandle;
   readonly evidencePublicKey: KeyObject;
   readonly executor: CountingExecutor;
-  readonly proposals: ReturnType<typeof createProposalService>;
-  readonly approvals: ReturnType<typeof createApprovalService>;
+  readonly proposals: AppCore['proposals'];
+  readonly approvals: AppCore['approvals'];
   readonly approvers: readonly Approver[];
   readonly clock: { now: Date };
   sign(
@@ -116,17 +115,7 @@ export async function createCore(opts: CoreOptions = {}): Promise<Core> {
     approvers: approvers.map((a) => a.id),
     keyOf: (id) => approvers.find((a) => a.id === id)?.publicKey ?? null,
   };
-  let approvals: ReturnType<typeof createApprovalService> | null = null;
-  const proposals = createProposalService({
-    db,
-    policy,
-    executor,
-    evidence,
-    now,
-    newId: () => randomUUID(),
-    hooks: { verifyApprovals: (row, hash) => approvals!.verifyForExecution(row, hash) },
-  });
-  approvals = createApprovalService({ db, policy, proposals, keyring, evidence, now, skewSeconds: 60 });
+  const { proposals, approvals } = createAppCore({ db, policy, executor, evidence, keyring, now, skewSeconds: 60 });
   return {
     dir,
     db,
