@@ -1,10 +1,16 @@
 // Short-lived single-use agent tokens over the real socket, and the mode where the raw key only mints.
+
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { createAgentClient } from '../plugin/client/index.ts';
 import { call } from './support/http.ts';
-import { removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
+import { REPO_ROOT, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
+
+const run = promisify(execFile);
 
 describe('agent tokens (tokens.requireTokens: true)', () => {
   let s: TestSidecar;
@@ -55,6 +61,36 @@ describe('agent tokens (tokens.requireTokens: true)', () => {
   it('does not mint a token from a token', async () => {
     const { token } = await mint();
     expect((await call(s.agentSocket, 'POST', '/v1/auth/token', { key: token })).status).toBe(401);
+  });
+
+  it('lets the TypeScript plugin client work in this mode by minting a token per call', async () => {
+    const client = createAgentClient({ socketPath: s.agentSocket, agentKey: s.agentKey });
+    for (let i = 0; i < 2; i++) {
+      const r = await client.request('POST', '/v1/proposals', { body: search });
+      expect(r.ok && r.httpStatus).toBe(200);
+    }
+  });
+
+  it('lets the Hermes plugin work in this mode too', async () => {
+    const script = [
+      'import json, sys',
+      'sys.path.insert(0, sys.argv[1])',
+      'import mailwarden as plugin',
+      'cfg = {"socket": sys.argv[2], "key": sys.argv[3]}',
+      'body = {"action": "gmail.search", "params": {"query": "offsite"}}',
+      'print(json.dumps([plugin._request(cfg, "POST", "/v1/proposals", body)[0] for _ in range(2)]))',
+    ].join('\n');
+    const { stdout } = await run('python3', [
+      '-B',
+      '-I',
+      '-S',
+      '-c',
+      script,
+      join(REPO_ROOT, 'plugin/hermes'),
+      s.agentSocket,
+      s.agentKey,
+    ]);
+    expect(JSON.parse(stdout)).toEqual([200, 200]);
   });
 
   it('refuses a token whose signature was tampered with', async () => {

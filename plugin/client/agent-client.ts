@@ -53,87 +53,111 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
   const defaultTimeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
+  // Where the sidecar takes the agent key only for minting (tokens.requireTokens), every call first mints a
+  // single-use token from the key; the first TOKEN_REQUIRED answer switches this client over.
+  let tokenMode = false;
+  const isTokenRequired = (r: RawResponse) =>
+    r.ok && r.httpStatus === 401 && (r.body as { error?: { code?: unknown } } | null)?.error?.code === 'TOKEN_REQUIRED';
+
+  async function withToken(method: 'GET' | 'POST', path: string, requestOptions: RequestOptions): Promise<RawResponse> {
+    const minted = await send('POST', '/v1/auth/token', agentKey, { ...requestOptions, body: undefined });
+    const token =
+      minted.ok && minted.httpStatus === 200 ? (minted.body as { token?: unknown } | null)?.token : undefined;
+    if (typeof token !== 'string') return minted;
+    return send(method, path, token, requestOptions);
+  }
+
   return {
     socketPath,
     request(method, path, requestOptions = {}) {
+      // Checked before anything is sent, and thrown at once: a programming error, not an answer.
       if (!path.startsWith('/v1/')) throw new TypeError(`path must start with /v1/, got "${path}"`);
-      const payload = requestOptions.body === undefined ? undefined : Buffer.from(JSON.stringify(requestOptions.body));
-      const timeoutMs = requestOptions.timeoutMs ?? defaultTimeout;
-      return new Promise<RawResponse>((resolve) => {
-        let settled = false;
-        const finish = (value: RawResponse) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          requestOptions.signal?.removeEventListener('abort', onAbort);
-          resolve(value);
-        };
-        const fail = (kind: ClientFailure['kind'], message: string) => {
-          finish({ ok: false, failure: { kind, message } });
-          req.destroy();
-        };
-        const headers: Record<string, string | number> = {
-          authorization: `Bearer ${agentKey}`,
-          accept: 'application/json',
-        };
-        if (payload) {
-          headers['content-type'] = 'application/json';
-          headers['content-length'] = payload.length;
-        }
-        const req = request({ socketPath, path, method, headers }, (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > maxBodyBytes) {
-              fail('too_large', `the sidecar's answer exceeded ${maxBodyBytes} bytes`);
-              res.destroy();
-              return;
-            }
-            chunks.push(chunk);
-          });
-          res.on('error', (err) =>
-            fail('unreachable', `the connection broke while reading the answer: ${err.message}`),
-          );
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let body: unknown;
-            try {
-              body = JSON.parse(text);
-            } catch {
-              finish({
-                ok: false,
-                failure: { kind: 'not_json', message: `the sidecar answered HTTP ${res.statusCode} without JSON` },
-              });
-              return;
-            }
-            finish({ ok: true, httpStatus: res.statusCode ?? 0, body });
-          });
-        });
-        req.on('error', (err: NodeJS.ErrnoException) => {
-          const hint =
-            err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
-              ? ' (is the mailwarden sidecar running, and is socketPath right?)'
-              : err.code === 'EACCES'
-                ? ' (the agent user may not open the socket; check its permissions)'
-                : '';
-          fail(
-            'unreachable',
-            `cannot reach the mailwarden sidecar at ${socketPath}: ${err.code ?? err.message}${hint}`,
-          );
-        });
-        const timer = setTimeout(
-          () => fail('timeout', `the sidecar did not answer within ${Math.round(timeoutMs / 1000)} s`),
-          timeoutMs,
-        );
-        const onAbort = () => fail('aborted', 'the call was cancelled before the sidecar answered');
-        if (requestOptions.signal?.aborted) {
-          onAbort();
-          return;
-        }
-        requestOptions.signal?.addEventListener('abort', onAbort, { once: true });
-        req.end(payload);
+      if (tokenMode) return withToken(method, path, requestOptions);
+      return send(method, path, agentKey, requestOptions).then((first) => {
+        if (!isTokenRequired(first)) return first;
+        tokenMode = true;
+        return withToken(method, path, requestOptions);
       });
     },
   };
+
+  function send(
+    method: 'GET' | 'POST',
+    path: string,
+    credential: string,
+    requestOptions: RequestOptions,
+  ): Promise<RawResponse> {
+    const payload = requestOptions.body === undefined ? undefined : Buffer.from(JSON.stringify(requestOptions.body));
+    const timeoutMs = requestOptions.timeoutMs ?? defaultTimeout;
+    return new Promise<RawResponse>((resolve) => {
+      let settled = false;
+      const finish = (value: RawResponse) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        requestOptions.signal?.removeEventListener('abort', onAbort);
+        resolve(value);
+      };
+      const fail = (kind: ClientFailure['kind'], message: string) => {
+        finish({ ok: false, failure: { kind, message } });
+        req.destroy();
+      };
+      const headers: Record<string, string | number> = {
+        authorization: `Bearer ${credential}`,
+        accept: 'application/json',
+      };
+      if (payload) {
+        headers['content-type'] = 'application/json';
+        headers['content-length'] = payload.length;
+      }
+      const req = request({ socketPath, path, method, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBodyBytes) {
+            fail('too_large', `the sidecar's answer exceeded ${maxBodyBytes} bytes`);
+            res.destroy();
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', (err) => fail('unreachable', `the connection broke while reading the answer: ${err.message}`));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            finish({
+              ok: false,
+              failure: { kind: 'not_json', message: `the sidecar answered HTTP ${res.statusCode} without JSON` },
+            });
+            return;
+          }
+          finish({ ok: true, httpStatus: res.statusCode ?? 0, body });
+        });
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const hint =
+          err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
+            ? ' (is the mailwarden sidecar running, and is socketPath right?)'
+            : err.code === 'EACCES'
+              ? ' (the agent user may not open the socket; check its permissions)'
+              : '';
+        fail('unreachable', `cannot reach the mailwarden sidecar at ${socketPath}: ${err.code ?? err.message}${hint}`);
+      });
+      const timer = setTimeout(
+        () => fail('timeout', `the sidecar did not answer within ${Math.round(timeoutMs / 1000)} s`),
+        timeoutMs,
+      );
+      const onAbort = () => fail('aborted', 'the call was cancelled before the sidecar answered');
+      if (requestOptions.signal?.aborted) {
+        onAbort();
+        return;
+      }
+      requestOptions.signal?.addEventListener('abort', onAbort, { once: true });
+      req.end(payload);
+    });
+  }
 }

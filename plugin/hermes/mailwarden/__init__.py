@@ -102,9 +102,29 @@ def load_config(environ=None):
     return {"socket": socket_path, "key": key}, None
 
 
+def _is_token_required(status, body):
+    error = body.get("error") if isinstance(body, dict) else None
+    return status == 401 and isinstance(error, dict) and error.get("code") == "TOKEN_REQUIRED"
+
+
 def _request(config, method, path, body=None, timeout=DEFAULT_TIMEOUT):
+    """One call with the agent key, or, where the sidecar takes the key only for minting
+    (tokens.requireTokens), with a fresh single-use token minted from it."""
+    if not config.get("tokens"):
+        status, answer = _send(config, config["key"], method, path, body, timeout)
+        if not _is_token_required(status, answer):
+            return status, answer
+        config["tokens"] = True
+    status, minted = _send(config, config["key"], "POST", "/v1/auth/token", None, timeout)
+    token = minted.get("token") if isinstance(minted, dict) else None
+    if status != 200 or not isinstance(token, str):
+        return status, minted
+    return _send(config, token, method, path, body, timeout)
+
+
+def _send(config, credential, method, path, body, timeout):
     payload = None if body is None else json.dumps(body).encode("utf-8")
-    headers = {"Authorization": "Bearer " + config["key"], "Accept": "application/json"}
+    headers = {"Authorization": "Bearer " + credential, "Accept": "application/json"}
     if payload is not None:
         headers["Content-Type"] = "application/json"
     conn = _UnixHTTPConnection(config["socket"], timeout)
