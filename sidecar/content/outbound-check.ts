@@ -150,7 +150,7 @@ export function checkOutbound(input: OutboundInput): OutboundVerdict {
     if (session?.readExternal && external.length > 0) {
       approve.push({
         rule: 'exfiltration.external_after_untrusted_read',
-        why: `this session read mail from outside the organisation and now writes to ${external.map((p) => p.address).join(', ')}`,
+        why: `this agent read mail from outside the organisation (within the last 24 hours) and now writes to ${external.map((p) => p.address).join(', ')}`,
       });
     }
     const text = outboundText(input);
@@ -161,7 +161,7 @@ export function checkOutbound(input: OutboundInput): OutboundVerdict {
         rule: 'exfiltration.code_in_body',
         why:
           leaked.length > 0
-            ? 'the outgoing text contains a one-time code read in this session'
+            ? 'the outgoing text contains a one-time code this agent read'
             : 'the outgoing text contains what looks like a one-time code',
       });
     }
@@ -171,7 +171,7 @@ export function checkOutbound(input: OutboundInput): OutboundVerdict {
     if (known.size > 0 && longestKnownExcerpt(text, known) >= minChars) {
       approve.push({
         rule: 'exfiltration.verbatim_excerpt',
-        why: `the outgoing text quotes mail read in this session verbatim (${minChars}+ characters)`,
+        why: `the outgoing text quotes mail this agent read, verbatim (${minChars}+ characters)`,
       });
     }
   }

@@ -141,7 +141,7 @@ export function createProposalService(deps: ProposalServiceDeps) {
       const extra = await hooks.assess(stored);
       if (extra && extra.effect !== 'allow') {
         // The stricter effect wins; an escalation to the same effect still adds its reasons, so the
-        // approval card says why (e.g. "this session read outside mail").
+        // approval card says why (e.g. "this agent read outside mail").
         const escalates = stricter(decision.effect, extra.effect) !== decision.effect;
         decision = {
           effect: stricter(decision.effect, extra.effect),
