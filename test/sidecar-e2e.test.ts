@@ -6,7 +6,7 @@ import { parse, stringify } from 'yaml';
 import { generateAgentKey, hashAgentKey } from '../sidecar/auth/index.ts';
 import { readEvidence } from './support/evidence.ts';
 import { call } from './support/http.ts';
-import { readOutbox, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
+import { mailwarden, readOutbox, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
 
 describe('sidecar over real sockets (draft_assist)', () => {
   let s: TestSidecar;
@@ -205,6 +205,14 @@ describe('sidecar over real sockets (draft_assist)', () => {
     }
     expect(limited).toBeGreaterThan(0);
     // Another principal is not affected by this one's rate.
+    expect((await call(s.agentSocket, 'GET', '/v1/health')).status).toBe(200);
+  });
+
+  it('refuses a second sidecar on the same setup, saying which process holds it', async () => {
+    const second = await mailwarden(['serve', '--config', s.configPath]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/already open by process \d+; stop that sidecar first/);
+    // The running one is untouched.
     expect((await call(s.agentSocket, 'GET', '/v1/health')).status).toBe(200);
   });
 

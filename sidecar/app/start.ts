@@ -1,6 +1,6 @@
 // The entry point's wiring: builds the real dependencies from a config and listens on both sockets.
 import { createPrivateKey } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ActionName, Posture } from '../../shared/index.ts';
@@ -34,6 +34,12 @@ export interface StartOptions {
   readonly logger: Logger;
   readonly version: string;
   readonly now?: () => Date;
+}
+
+/** A key that may be absent (e.g. the previous token key, kept only after a rotation); a bad one is an error. */
+function readOptionalBase64Key(file: string, what: string): Buffer | null {
+  if (!existsSync(file)) return null;
+  return readBase64Key(file, what);
 }
 
 function readBase64Key(file: string, what: string): Buffer {
@@ -114,6 +120,9 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
       config.evidence.signingKey,
       config.evidence.blindingKey,
       ...(config.tokens.signingKey ? [config.tokens.signingKey] : []),
+      ...(config.tokens.signingKey && existsSync(`${config.tokens.signingKey}.previous`)
+        ? [`${config.tokens.signingKey}.previous`]
+        : []),
       ...(config.gog.keyringPasswordFile ? [config.gog.keyringPasswordFile] : []),
       ...config.approvals.approvers.flatMap((a) => (a.secret ? [a.secret] : [])),
     ],
@@ -204,19 +213,16 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   });
 
   const tokenKeyFile = config.tokens.signingKey;
+  const previousTokenKey = tokenKeyFile
+    ? readOptionalBase64Key(`${tokenKeyFile}.previous`, 'previous token key')
+    : null;
   const tokens = tokenKeyFile
     ? createTokenService({
         db,
         currentKey: readBase64Key(tokenKeyFile, 'token signing key'),
         ttlSeconds: config.tokens.ttlSeconds,
         now,
-        ...(() => {
-          try {
-            return { previousKey: readBase64Key(`${tokenKeyFile}.previous`, 'previous token key') };
-          } catch {
-            return {};
-          }
-        })(),
+        ...(previousTokenKey ? { previousKey: previousTokenKey } : {}),
       })
     : null;
 
@@ -248,9 +254,19 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   });
 
   chmodSync(config.paths.runtimeDir, 0o750);
-  const agentGid = config.sockets.agentGroup !== undefined ? resolveGroupId(config.sockets.agentGroup) : undefined;
-  const agentListener = await listenOnSocket(agentApp, agentSocket, config.sockets.agentMode, agentGid);
-  const operatorListener = await listenOnSocket(operatorApp, operatorSocket, config.sockets.operatorMode);
+  let agentListener: Awaited<ReturnType<typeof listenOnSocket>> | null = null;
+  let operatorListener: Awaited<ReturnType<typeof listenOnSocket>>;
+  try {
+    const agentGid = config.sockets.agentGroup !== undefined ? resolveGroupId(config.sockets.agentGroup) : undefined;
+    agentListener = await listenOnSocket(agentApp, agentSocket, config.sockets.agentMode, agentGid);
+    operatorListener = await listenOnSocket(operatorApp, operatorSocket, config.sockets.operatorMode);
+  } catch (err) {
+    // Nothing may stay half-open: a listening agent socket would keep the process alive and accept proposals.
+    await agentListener?.close();
+    await evidence.close();
+    db.close();
+    throw err;
+  }
 
   const sweeper = setInterval(() => {
     proposals.expireDue().catch((err: unknown) => log.error({ err }, 'expiry sweep failed'));
@@ -267,7 +283,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
       if (stopped) return;
       stopped = true;
       clearInterval(sweeper);
-      await Promise.all([agentListener.close(), operatorListener.close()]);
+      await Promise.all([agentListener?.close(), operatorListener.close()]);
       try {
         await proposals.record({ type: 'sidecar_stopped', data: {} });
       } catch (err) {
