@@ -147,6 +147,10 @@ describe('content and outbound controls (full profile, tightened)', () => {
     });
     expect(body.card.thread.subject).toBe('Contract renewal for 2027');
     expect(body.card.thread.messages.map((m) => m.from)).toContain('Priya Shah <priya@partner.example.org>');
+    const text = await mailwarden(['show', proposal.id, '--config', s.configPath]);
+    expect(text.stdout).toContain('thread:    "Contract renewal for 2027"');
+    expect(text.stdout).toContain('priya@partner.example.org (reply)');
+    expect(text.stdout).toContain('exfiltration.external_after_untrusted_read');
   });
 
   it('lets an internal reply through without approval', async () => {

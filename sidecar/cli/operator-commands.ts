@@ -64,6 +64,20 @@ function formatCard(card: Record<string, unknown>): string {
     if (['to', 'cc', 'bcc', 'body', 'description'].includes(key)) continue;
     lines.push(`  ${`${key}:`.padEnd(10)} ${JSON.stringify(params[key])}`);
   }
+  const attachments = card.attachments as { filename: string; mimeType: string; size: number }[] | undefined;
+  lines.push(
+    `  attachments: ${attachments && attachments.length > 0 ? attachments.map((a) => `${a.filename} (${a.mimeType}, ${a.size} bytes)`).join(', ') : 'none'}`,
+  );
+  const thread = card.thread as
+    | { subject: string; messages: { from: string; date: string; snippet: string }[] }
+    | undefined;
+  if (thread) {
+    lines.push(
+      `  thread:    "${thread.subject}" (${thread.messages.length} message${thread.messages.length === 1 ? '' : 's'})`,
+    );
+    for (const m of thread.messages)
+      lines.push(`  | ${m.date}  ${m.from}: ${m.snippet.replace(/\s+/g, ' ').slice(0, 100)}`);
+  }
   if (card.justification) lines.push(`  agent says: ${card.justification}`);
   const body = params.body ?? params.description;
   if (typeof body === 'string') lines.push('  body:', ...body.split('\n').map((l) => `  | ${l}`));
