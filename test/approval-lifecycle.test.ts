@@ -35,6 +35,12 @@ async function evidenceOf(c: Core, proposalId: string): Promise<string[]> {
   return report.proposal?.records.map((r) => r.type) ?? [];
 }
 
+/** An approve-statement payload as the CLI builds it, for tests that sign it in unusual ways. */
+function approvePayload(c: Core, proposalId: string, proposalHash: string, approver: string) {
+  const iat = Math.floor(c.clock.now.getTime() / 1000);
+  return { proposalId, proposalHash, approver, decision: 'approve', nonce: newNonce(), iat, exp: iat + 300 };
+}
+
 describe('signed approvals', () => {
   it('executes an approved send exactly once and leaves the whole trail in evidence', async () => {
     core = await createCore({ policyYaml: policyWith({}) });
@@ -122,16 +128,7 @@ describe('signed approvals', () => {
     [
       'an unknown approver',
       async (c: Core, id: string, hash: string) => {
-        const iat = Math.floor(c.clock.now.getTime() / 1000);
-        const payload = {
-          proposalId: id,
-          proposalHash: hash,
-          approver: 'mallory',
-          decision: 'approve',
-          nonce: newNonce(),
-          iat,
-          exp: iat + 300,
-        };
+        const payload = approvePayload(c, id, hash, 'mallory');
         return signStatement(payload, c.approvers[0]!.key, 'EdDSA');
       },
       /not configured/,
@@ -139,16 +136,7 @@ describe('signed approvals', () => {
     [
       "a signature by another approver's key",
       async (c: Core, id: string, hash: string) => {
-        const iat = Math.floor(c.clock.now.getTime() / 1000);
-        const payload = {
-          proposalId: id,
-          proposalHash: hash,
-          approver: 'approver-0',
-          decision: 'approve',
-          nonce: newNonce(),
-          iat,
-          exp: iat + 300,
-        };
+        const payload = approvePayload(c, id, hash, 'approver-0');
         return signStatement(payload, c.approvers[1]!.key, 'EdDSA');
       },
       /does not verify/,
@@ -156,16 +144,7 @@ describe('signed approvals', () => {
     [
       "HS256 keyed with the approver's public key (algorithm confusion)",
       async (c: Core, id: string, hash: string) => {
-        const iat = Math.floor(c.clock.now.getTime() / 1000);
-        const payload = {
-          proposalId: id,
-          proposalHash: hash,
-          approver: 'approver-0',
-          decision: 'approve',
-          nonce: newNonce(),
-          iat,
-          exp: iat + 300,
-        };
+        const payload = approvePayload(c, id, hash, 'approver-0');
         const secret = createSecretKey(Buffer.from(c.approvers[0]!.publicKey.export({ type: 'spki', format: 'pem' })));
         return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
           .setProtectedHeader({ alg: 'HS256' })
