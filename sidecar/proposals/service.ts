@@ -15,6 +15,8 @@ import { type CompiledPolicy, type Decision, evaluatePolicy, stricter } from '..
 import { isBusyError, type StateDb } from '../state/index.ts';
 import { ProposalError } from './errors.ts';
 import { createLockdownStore, type LockdownStore } from './lockdown-store.ts';
+import { createMaintenance } from './maintenance.ts';
+import { createOutcomeWriter } from './outcome-writer.ts';
 import { createProposalRepository, type ProposalRow } from './repository.ts';
 import { type StoredProposal, sealProposal, unsealProposal } from './stored-proposal.ts';
 
@@ -68,6 +70,12 @@ export function createProposalService(deps: ProposalServiceDeps) {
   changes.setMaxListeners(0);
   const hooks = deps.hooks ?? {};
   const iso = () => deps.now().toISOString();
+  const outcomes = createOutcomeWriter({
+    repo,
+    now: iso,
+    stored: (id) => emit(id),
+    ...(deps.onError ? { onError: deps.onError } : {}),
+  });
 
   async function record(event: EvidenceEvent): Promise<void> {
     try {
@@ -356,68 +364,15 @@ export function createProposalService(deps: ProposalServiceDeps) {
         stderrDigest: outcome.info.stderrDigest,
       },
     });
-    const finishing: PendingFinish = { id, status: outcome.ok ? 'executed' : 'failed', result: stored, error };
-    if (!(await settleFinish(finishing))) {
-      pendingFinishes.set(id, finishing);
-      scheduleFlush();
+    const status = outcome.ok ? 'executed' : 'failed';
+    if (!(await outcomes.store({ id, status, result: stored, error }))) {
       emit(id);
       throw new ProposalError(
         'STATE_BUSY',
-        `the action ran (${finishing.status}) and its outcome is in evidence, but the state database is locked by another process; read proposal ${id} again in a moment`,
+        `the action ran (${status}) and its outcome is in evidence, but the state database is locked by another process; read proposal ${id} again in a moment`,
       );
     }
     emit(id);
-  }
-
-  interface PendingFinish {
-    readonly id: string;
-    readonly status: 'executed' | 'failed';
-    readonly result: string | null;
-    readonly error: string | null;
-  }
-  /** Outcomes gog reported that state could not take yet (locked); flushed before reads and on a timer. */
-  const pendingFinishes = new Map<string, PendingFinish>();
-  let flushTimer: NodeJS.Timeout | null = null;
-
-  async function settleFinish(f: PendingFinish, attempts = 5): Promise<boolean> {
-    for (let i = 0; i < attempts; i++) {
-      try {
-        repo.finish(f.id, f.status, f.result, f.error, iso());
-        return true;
-      } catch (err) {
-        if (!isBusyError(err)) throw err;
-        await new Promise((r) => setTimeout(r, 50 * 2 ** i));
-      }
-    }
-    return false;
-  }
-
-  function flushPending(): void {
-    for (const [id, f] of pendingFinishes) {
-      try {
-        repo.finish(f.id, f.status, f.result, f.error, iso());
-        pendingFinishes.delete(id);
-        emit(id);
-      } catch (err) {
-        if (!isBusyError(err)) {
-          pendingFinishes.delete(id);
-          deps.onError?.(err, `storing the outcome of ${id}`);
-        }
-        return;
-      }
-    }
-  }
-
-  function scheduleFlush(): void {
-    if (flushTimer) return;
-    flushTimer = setInterval(() => {
-      flushPending();
-      if (pendingFinishes.size === 0 && flushTimer) {
-        clearInterval(flushTimer);
-        flushTimer = null;
-      }
-    }, 200);
-    flushTimer.unref();
   }
 
   /** After the side effect, evidence failures must not hide the outcome already stored in state. */
@@ -430,7 +385,7 @@ export function createProposalService(deps: ProposalServiceDeps) {
   }
 
   function load(id: string): ProposalRecord | null {
-    if (pendingFinishes.size > 0) flushPending();
+    outcomes.flush();
     const row = repo.get(id);
     return row ? { row, decision: decisionOf(row) } : null;
   }
@@ -488,62 +443,15 @@ export function createProposalService(deps: ProposalServiceDeps) {
     return getOwn(principal, id);
   }
 
-  /** Pending proposals past their TTL and approved ones past their execution window expire unexecuted. */
-  async function expireDue(): Promise<number> {
-    const due = repo.dueForExpiry(iso());
-    let n = 0;
-    for (const row of due) {
-      await recordSafely({
-        type: 'proposal_expired',
-        proposalId: row.id,
-        principal: row.principal,
-        data: { from: row.status },
-      });
-      if (repo.transition(row.id, row.status, 'expired', iso())) {
-        n++;
-        emit(row.id);
-      }
-    }
-    return n;
-  }
-
-  /** At start-up: anything claimed but not finished may have run; it is never run again. */
-  async function recoverAfterCrash(): Promise<string[]> {
-    const ids: string[] = [];
-    for (const row of repo.claimed()) {
-      await record({
-        type: 'outcome_unknown',
-        proposalId: row.id,
-        principal: row.principal,
-        data: { reason: 'restart_after_claim' },
-      });
-      repo.markOutcomeUnknown(
-        row.id,
-        iso(),
-        JSON.stringify({
-          code: 'OUTCOME_UNKNOWN',
-          message:
-            'mailwarden stopped while this was executing; it will not be retried. Check the mailbox to see whether it happened',
-        }),
-      );
-      ids.push(row.id);
-    }
-    return ids;
-  }
-
-  /**
-   * At start-up, after recovery: proposals the owner approved but that never started (the sidecar stopped
-   * between the approval and the claim) run now, once, if their execution window is still open.
-   */
-  async function resumeApproved(): Promise<string[]> {
-    // Only what a person approved: an allowed proposal that never started was answered with an error.
-    const ids = repo.approvedUnclaimed(iso()).filter((id) => {
-      const row = repo.get(id);
-      return row !== null && decisionOf(row).effect === 'approve';
-    });
-    for (const id of ids) await execute(id);
-    return ids;
-  }
+  const { expireDue, recoverAfterCrash, resumeApproved } = createMaintenance({
+    repo,
+    now: iso,
+    record,
+    recordSafely,
+    emit,
+    execute,
+    effectOf: (row) => decisionOf(row).effect,
+  });
 
   return {
     submit,
