@@ -2,15 +2,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call } from './support/http.ts';
+import { call, type RawResponse, readResponse } from './support/http.ts';
 import { BIN, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
 
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: unknown;
-}
+type Res = RawResponse;
 
 function http(
   url: string,
@@ -18,18 +13,7 @@ function http(
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers ?? {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown = null;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = null;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
+      readResponse(res).then(resolve, reject);
     });
     req.on('error', reject);
     if (opts.body !== undefined) req.write(opts.body);

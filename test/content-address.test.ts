@@ -2,10 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ActionName } from '../shared/actions.ts';
-import type { Message } from '../shared/results.ts';
 import { deriveRecipients, parseAddress } from '../sidecar/content/index.ts';
-
-const OWNER = 'owner@corp.example';
+import { OWNER, original } from './support/messages.ts';
 
 describe('parseAddress', () => {
   it.each([
@@ -78,21 +76,6 @@ describe('parseAddress', () => {
       }),
     );
   });
-});
-
-const original = (over: Partial<Message> = {}): Message => ({
-  id: 'm1',
-  threadId: 't1',
-  from: 'Bob Partner <bob@partner.example>',
-  to: [OWNER, 'Carol <carol@corp.example>'],
-  cc: ['dave@partner.example'],
-  bcc: [],
-  date: '2026-11-22T08:00:00Z',
-  subject: 'Proposal',
-  labels: ['INBOX'],
-  body: 'Here is the proposal.',
-  attachments: [],
-  ...over,
 });
 
 describe('deriveRecipients', () => {

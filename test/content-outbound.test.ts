@@ -1,7 +1,6 @@
 // Outbound guard: each outbound policy key, the exfiltration guard and calendar writes.
 import { describe, expect, it } from 'vitest';
 import type { ActionName } from '../shared/actions.ts';
-import type { Message } from '../shared/results.ts';
 import {
   CalendarPolicySchema,
   checkCalendarWrite,
@@ -12,23 +11,7 @@ import {
   noteRead,
   OutboundPolicySchema,
 } from '../sidecar/content/index.ts';
-
-const OWNER = 'owner@corp.example';
-
-const original = (over: Partial<Message> = {}): Message => ({
-  id: 'm1',
-  threadId: 't1',
-  from: 'Bob Partner <bob@partner.example>',
-  to: [OWNER, 'Carol <carol@corp.example>'],
-  cc: ['dave@partner.example'],
-  bcc: [],
-  date: '2026-11-22T08:00:00Z',
-  subject: 'Proposal',
-  labels: ['INBOX'],
-  body: 'Here is the proposal.',
-  attachments: [],
-  ...over,
-});
+import { OWNER, original } from './support/messages.ts';
 
 const policy = (over: Record<string, unknown> = {}) =>
   OutboundPolicySchema.parse({ internalDomains: ['corp.example'], ...over });

@@ -1,5 +1,5 @@
 // A raw HTTP client over unix sockets for socket-level tests (no product code in between).
-import { request } from 'node:http';
+import { type IncomingMessage, request } from 'node:http';
 
 export interface RawResponse {
   readonly status: number;
@@ -34,21 +34,29 @@ export function call(
   }
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown = null;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = null;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
+      readResponse(res).then(resolve, reject);
     });
     req.on('error', reject);
     if (payload) req.write(payload);
     req.end();
+  });
+}
+
+/** Reads a whole answer: status, headers, text, and the JSON if the text is JSON (null otherwise). */
+export function readResponse(res: IncomingMessage): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('error', reject);
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let json: unknown = null;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = null;
+      }
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+    });
   });
 }
