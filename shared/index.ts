@@ -1,16 +1,28 @@
 // What plugin and sidecar share: the action catalogue, wire schemas, canonical JSON and hashing.
 
-export type { ActionClass, ActionName, ActionParams } from './actions.ts';
+export type {
+  ActionClass,
+  ActionName,
+  ActionParams,
+  ActionResult,
+  ActionSpec,
+  ActionToolName,
+  Reach,
+} from './actions.ts';
 export {
   ACTION_CLASS,
   ACTION_DESCRIPTIONS,
   ACTION_NAMES,
+  ACTION_RESULT_SCHEMAS,
+  ACTIONS,
   ActionNameSchema,
   ActionParamSchemas,
   AddressListSchema,
   AddressSchema,
   IdSchema,
   isActionName,
+  OUTBOUND_ACTIONS,
+  ResultSchemas,
   SEND_ACTIONS,
   TimeSchema,
 } from './actions.ts';
@@ -18,14 +30,7 @@ export { CanonicalJsonError, canonicalize } from './canonical-json.ts';
 export type { Sha256Digest } from './hash.ts';
 export { canonicalDigest, isSha256Digest, sha256Digest, sha256Hex } from './hash.ts';
 export type { CalendarEvent, Message } from './results.ts';
-export {
-  ACTION_RESULT_SCHEMAS,
-  AttachmentMetaSchema,
-  EventSchema,
-  MessageSchema,
-  ResultSchemas,
-  ThreadSummarySchema,
-} from './results.ts';
+export { AttachmentMetaSchema, EventSchema, MessageSchema, ThreadSummarySchema } from './results.ts';
 export type {
   CatalogResponse,
   DecisionPayload,

@@ -1,6 +1,6 @@
-// Normalised results the sidecar returns to agents for each action, independent of gog's raw JSON.
+// Normalised result shapes the sidecar returns to agents, independent of gog's raw JSON. Each action's spec in
+// actions.ts names its shape.
 import { z } from 'zod';
-import type { ActionName } from './actions.ts';
 
 export const AttachmentMetaSchema = z.object({
   attachmentId: z.string(),
@@ -51,51 +51,37 @@ export const EventSchema = z.object({
 });
 export type CalendarEvent = z.infer<typeof EventSchema>;
 
-export const ResultSchemas = {
-  'gmail.search': z.object({ threads: z.array(ThreadSummarySchema), nextPageToken: z.string().nullable() }),
-  'gmail.get': z.object({ message: MessageSchema }),
-  'gmail.thread.get': z.object({ thread: z.object({ id: z.string(), messages: z.array(MessageSchema) }) }),
-  'gmail.attachment': z.object({
-    attachment: AttachmentMetaSchema.extend({ messageId: z.string(), dataBase64: z.string().optional() }),
-  }),
-  'gmail.labels.list': z.object({
-    labels: z.array(z.object({ id: z.string(), name: z.string(), type: z.string().optional() })),
-  }),
-  'gmail.drafts.list': z.object({
-    drafts: z.array(z.object({ draftId: z.string(), messageId: z.string(), threadId: z.string() })),
-  }),
-  'calendar.events': z.object({ events: z.array(EventSchema), nextPageToken: z.string().nullable() }),
-  'calendar.event': z.object({ event: EventSchema }),
-  'gmail.messages.modify': z.object({
-    modified: z.string(),
-    addedLabels: z.array(z.string()),
-    removedLabels: z.array(z.string()),
-  }),
-  'gmail.archive': z.object({
-    action: z.string(),
-    count: z.number().int(),
-    addedLabels: z.array(z.string()),
-    removedLabels: z.array(z.string()),
-  }),
-  'gmail.drafts.create': z.object({ draftId: z.string(), messageId: z.string(), threadId: z.string() }),
-  'gmail.drafts.delete': z.object({ deleted: z.boolean(), draftId: z.string() }),
-  'gmail.send': z.object({ messageId: z.string(), threadId: z.string() }),
-  'calendar.create': z.object({ event: EventSchema }),
-  'calendar.delete': z.object({ deleted: z.boolean(), eventId: z.string() }),
-  'calendar.respond': z.object({ event: EventSchema }),
-} as const;
-// Actions sharing a result shape: mark-read/unread/trash answer like archive; drafts.update like create;
-// reply/forward/drafts.send like send; calendar.update like create.
-
-/** The result schema of every action in the catalogue, with the shared shapes spelled out. */
-export const ACTION_RESULT_SCHEMAS: Readonly<Record<ActionName, z.ZodType>> = {
-  ...ResultSchemas,
-  'gmail.mark-read': ResultSchemas['gmail.archive'],
-  'gmail.unread': ResultSchemas['gmail.archive'],
-  'gmail.trash': ResultSchemas['gmail.archive'],
-  'gmail.drafts.update': ResultSchemas['gmail.drafts.create'],
-  'gmail.drafts.send': ResultSchemas['gmail.send'],
-  'gmail.reply': ResultSchemas['gmail.send'],
-  'gmail.forward': ResultSchemas['gmail.send'],
-  'calendar.update': ResultSchemas['calendar.create'],
-};
+export const SearchResultSchema = z.object({
+  threads: z.array(ThreadSummarySchema),
+  nextPageToken: z.string().nullable(),
+});
+export const GetResultSchema = z.object({ message: MessageSchema });
+export const ThreadResultSchema = z.object({ thread: z.object({ id: z.string(), messages: z.array(MessageSchema) }) });
+export const AttachmentResultSchema = z.object({
+  attachment: AttachmentMetaSchema.extend({ messageId: z.string(), dataBase64: z.string().optional() }),
+});
+export const LabelsResultSchema = z.object({
+  labels: z.array(z.object({ id: z.string(), name: z.string(), type: z.string().optional() })),
+});
+export const DraftsListResultSchema = z.object({
+  drafts: z.array(z.object({ draftId: z.string(), messageId: z.string(), threadId: z.string() })),
+});
+export const EventsResultSchema = z.object({ events: z.array(EventSchema), nextPageToken: z.string().nullable() });
+export const EventResultSchema = z.object({ event: EventSchema });
+export const ModifyResultSchema = z.object({
+  modified: z.string(),
+  addedLabels: z.array(z.string()),
+  removedLabels: z.array(z.string()),
+});
+/** archive, mark-read, unread and trash answer alike. */
+export const BulkResultSchema = z.object({
+  action: z.string(),
+  count: z.number().int(),
+  addedLabels: z.array(z.string()),
+  removedLabels: z.array(z.string()),
+});
+export const DraftResultSchema = z.object({ draftId: z.string(), messageId: z.string(), threadId: z.string() });
+export const DraftDeletedResultSchema = z.object({ deleted: z.boolean(), draftId: z.string() });
+/** send, reply, forward and drafts.send answer alike. */
+export const SentResultSchema = z.object({ messageId: z.string(), threadId: z.string() });
+export const EventDeletedResultSchema = z.object({ deleted: z.boolean(), eventId: z.string() });

@@ -3,8 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ACTION_CLASS, ACTION_NAMES, type ActionName } from '../shared/index.ts';
-import { ResultSchemas } from '../shared/results.ts';
+import { ACTION_CLASS, ACTION_NAMES, type ActionName, ActionParamSchemas, ResultSchemas } from '../shared/index.ts';
 import {
   createGogExecutor,
   FAKE_GOG_BINARY,
@@ -354,7 +353,7 @@ describe('fake gog end to end through createGogExecutor', () => {
     if (ACTION_CLASS[c.action] === 'read') {
       expect(lines).toEqual([]);
     } else {
-      const plan = planGogCall(c.action, params, cfg);
+      const plan = planGogCall(c.action, ActionParamSchemas[c.action].parse(params), cfg);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatchObject({ argv: plan.argv, stdin: plan.stdin ?? '' });
       // The outbox names gog's command path, which is the action name except for reply-all.

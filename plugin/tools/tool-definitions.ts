@@ -1,40 +1,18 @@
 // The agent-facing tool set: one tool per catalogue action plus a status tool, derived from shared/actions.ts.
 import { z } from 'zod';
-import type { ActionClass, ActionName } from '../../shared/actions.ts';
-import { ACTION_CLASS, ACTION_DESCRIPTIONS, ActionParamSchemas } from '../../shared/actions.ts';
+import type { ActionClass, ActionName, ActionToolName } from '../../shared/actions.ts';
+import { ACTION_NAMES, ACTIONS } from '../../shared/actions.ts';
 
 /** Runtime tool profiles a tool belongs to (OpenClaw's names; other runtimes ignore them). */
 export type ToolProfile = 'minimal' | 'coding' | 'messaging' | 'full';
 
-export const TOOL_NAME_BY_ACTION = {
-  'gmail.search': 'mail_search',
-  'gmail.get': 'mail_get',
-  'gmail.thread.get': 'mail_thread_get',
-  'gmail.attachment': 'mail_attachment',
-  'gmail.labels.list': 'mail_labels_list',
-  'gmail.drafts.list': 'mail_drafts_list',
-  'calendar.events': 'calendar_events',
-  'calendar.event': 'calendar_event',
-  'gmail.messages.modify': 'mail_modify_labels',
-  'gmail.archive': 'mail_archive',
-  'gmail.mark-read': 'mail_mark_read',
-  'gmail.unread': 'mail_mark_unread',
-  'gmail.trash': 'mail_trash',
-  'gmail.drafts.create': 'mail_draft_create',
-  'gmail.drafts.update': 'mail_draft_update',
-  'gmail.drafts.send': 'mail_draft_send',
-  'gmail.drafts.delete': 'mail_draft_delete',
-  'gmail.send': 'mail_send',
-  'gmail.reply': 'mail_reply',
-  'gmail.forward': 'mail_forward',
-  'calendar.create': 'calendar_create',
-  'calendar.update': 'calendar_update',
-  'calendar.delete': 'calendar_delete',
-  'calendar.respond': 'calendar_respond',
-} as const satisfies Record<ActionName, string>;
+/** The agent-facing tool name of every action, from its spec. */
+export const TOOL_NAME_BY_ACTION: { readonly [A in ActionName]: (typeof ACTIONS)[A]['tool'] } = Object.fromEntries(
+  ACTION_NAMES.map((a) => [a, ACTIONS[a].tool]),
+) as { readonly [A in ActionName]: (typeof ACTIONS)[A]['tool'] };
 
-export type ActionToolName = (typeof TOOL_NAME_BY_ACTION)[ActionName];
 export const STATUS_TOOL_NAME = 'mail_proposal_status';
+export type { ActionToolName };
 export type ToolName = ActionToolName | typeof STATUS_TOOL_NAME;
 
 const JustificationSchema = z
@@ -84,33 +62,6 @@ const CLASS_PROFILES: Readonly<Record<ActionClass, readonly ToolProfile[]>> = {
   calendar_write: ['messaging', 'full'],
 };
 
-const LABELS: Readonly<Record<ActionName, string>> = {
-  'gmail.search': 'Search mail',
-  'gmail.get': 'Read message',
-  'gmail.thread.get': 'Read thread',
-  'gmail.attachment': 'Get attachment',
-  'gmail.labels.list': 'List labels',
-  'gmail.drafts.list': 'List drafts',
-  'calendar.events': 'List events',
-  'calendar.event': 'Read event',
-  'gmail.messages.modify': 'Change labels',
-  'gmail.archive': 'Archive mail',
-  'gmail.mark-read': 'Mark read',
-  'gmail.unread': 'Mark unread',
-  'gmail.trash': 'Trash mail',
-  'gmail.drafts.create': 'Create draft',
-  'gmail.drafts.update': 'Update draft',
-  'gmail.drafts.send': 'Send draft',
-  'gmail.drafts.delete': 'Delete draft',
-  'gmail.send': 'Send mail',
-  'gmail.reply': 'Reply',
-  'gmail.forward': 'Forward',
-  'calendar.create': 'Create event',
-  'calendar.update': 'Update event',
-  'calendar.delete': 'Delete event',
-  'calendar.respond': 'Answer invitation',
-};
-
 interface ToolBase {
   readonly name: ToolName;
   readonly label: string;
@@ -138,18 +89,19 @@ export interface StatusTool extends ToolBase {
 export type ToolDefinition = ActionTool | StatusTool;
 
 function actionTool(action: ActionName): ActionTool {
-  const actionClass = ACTION_CLASS[action];
+  const spec = ACTIONS[action];
+  const actionClass = spec.class;
   const isRead = actionClass === 'read';
-  const parts = [ACTION_DESCRIPTIONS[action], CLASS_NOTE[actionClass], APPROVAL_NOTE];
+  const parts = [spec.description, CLASS_NOTE[actionClass], APPROVAL_NOTE];
   if (isRead) parts.push('The policy may also withhold or redact some content; the result says so.');
   return {
     kind: 'action',
-    name: TOOL_NAME_BY_ACTION[action],
+    name: spec.tool,
     action,
     actionClass,
-    label: LABELS[action],
+    label: spec.label,
     description: parts.join(' '),
-    inputSchema: ActionParamSchemas[action].extend({ justification: JustificationSchema.optional() }),
+    inputSchema: spec.params.extend({ justification: JustificationSchema.optional() }),
     sideEffecting: !isRead,
     replaySafe: isRead,
     profiles: CLASS_PROFILES[actionClass],
@@ -171,10 +123,7 @@ const STATUS_TOOL: StatusTool = {
 };
 
 /** Every tool in a stable order: catalogue order, then the status tool. */
-export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
-  ...(Object.keys(TOOL_NAME_BY_ACTION) as ActionName[]).map(actionTool),
-  STATUS_TOOL,
-];
+export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [...ACTION_NAMES.map(actionTool), STATUS_TOOL];
 
 export const TOOL_NAMES: readonly ToolName[] = TOOL_DEFINITIONS.map((t) => t.name);
 

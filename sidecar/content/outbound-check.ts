@@ -1,5 +1,5 @@
 // The outbound guard: strict addresses, allowlists, reply-only, recipient count and the exfiltration guard.
-import type { ActionName } from '../../shared/actions.ts';
+import { ACTIONS, type ActionName } from '../../shared/index.ts';
 import { extractAddresses, parseAddress } from './address.ts';
 import type { CalendarPolicy, OutboundPolicy } from './policy-schema.ts';
 import type { OriginalMessage, Recipients } from './recipients.ts';
@@ -31,16 +31,6 @@ export interface OutboundInput {
   policy: OutboundPolicy;
   session?: OutboundSession;
 }
-
-/** Actions that put content in front of someone else right away. Drafts are checked, but not for reply-only. */
-const MAIL_SENDS: ReadonlySet<ActionName> = new Set([
-  'gmail.send',
-  'gmail.reply',
-  'gmail.forward',
-  'gmail.drafts.send',
-]);
-const DRAFTS: ReadonlySet<ActionName> = new Set(['gmail.drafts.create', 'gmail.drafts.update']);
-const CALENDAR_WRITES: ReadonlySet<ActionName> = new Set(['calendar.create', 'calendar.update']);
 
 function str(params: Record<string, unknown>, key: string): string {
   const v = params[key];
@@ -83,10 +73,13 @@ function containsCode(text: string, code: string): boolean {
 
 export function checkOutbound(input: OutboundInput): OutboundVerdict {
   const { action, policy } = input;
-  const isMail = MAIL_SENDS.has(action);
-  const isDraft = DRAFTS.has(action);
-  const isCalendar = CALENDAR_WRITES.has(action);
-  if (!isMail && !isDraft && !isCalendar) return { effect: 'allow' };
+  const { reaches, delivers } = ACTIONS[action];
+  if (reaches === 'none') return { effect: 'allow' };
+  // SECURITY: whatever reaches people is checked; what is not a draft or an event is held to the rules of
+  // mail sent now (a standing mailbox rule that forwards reaches people just as a send does).
+  const isCalendar = reaches === 'attendees';
+  const isDraft = reaches === 'recipients' && !delivers;
+  const isMail = !isCalendar && !isDraft;
 
   const { list, complete } = recipientList(input.recipients);
   const deny: { rule: string; why: string }[] = [];

@@ -2,7 +2,7 @@
 
 import type { z } from 'zod';
 import type { ActionName } from '../../shared/actions.ts';
-import { type CalendarEvent, type Message, ResultSchemas } from '../../shared/results.ts';
+import { type CalendarEvent, type Message, ResultSchemas } from '../../shared/index.ts';
 import { MailwardenError } from '../errors.ts';
 import { attachmentRefusal, filterMessage, WITHHELD_SUBJECT } from './message-filter.ts';
 import type { CalendarPolicy, ContentPolicy } from './policy-schema.ts';

@@ -1,6 +1,6 @@
 // What a session must remember from the mail it read: external content, one-time codes, text fingerprints.
 import { createHash } from 'node:crypto';
-import { MessageSchema, ResultSchemas } from '../../shared/results.ts';
+import { MessageSchema, ResultSchemas } from '../../shared/index.ts';
 import { detectSecurityMail } from './security-mail.ts';
 import { isInternalSender } from './untrusted.ts';
 

@@ -1,6 +1,7 @@
 // Baked gog safety profiles: probing the binary, and comparing the known presets with the policy.
 import { z } from 'zod';
 import { ACTION_NAMES, type ActionName } from '../../shared/index.ts';
+import { GOG_COMMANDS } from './commands.ts';
 import { gogErrorLine } from './exit-codes.ts';
 import { runProcess } from './run-process.ts';
 import type { GogConfig } from './types.ts';
@@ -75,10 +76,9 @@ const PRESETS: Readonly<Record<string, PresetRules>> = {
   },
 };
 
-/** The gog command path an action runs (gmail.reply may also run `gmail reply-all`; both are checked). */
+/** Every gog command path an action may run (gmail.reply may also run `gmail reply-all`; all are checked). */
 export function gogCommandPaths(action: ActionName): string[][] {
-  const path = action.split('.');
-  return action === 'gmail.reply' ? [path, ['gmail', 'reply-all']] : [path];
+  return GOG_COMMANDS[action].paths.map((path) => [...path]);
 }
 
 function prefixMatch(rules: readonly string[], path: readonly string[]): boolean {

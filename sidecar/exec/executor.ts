@@ -1,11 +1,15 @@
 // The gog executor: plan, spawn, map exit codes, retry reads, parse and normalise the output.
 import { readFile, rm } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
-import { ACTION_CLASS, type ActionName, ActionParamSchemas, sha256Digest } from '../../shared/index.ts';
-import { ACTION_RESULT_SCHEMAS } from '../../shared/results.ts';
+import {
+  ACTION_CLASS,
+  ACTION_RESULT_SCHEMAS,
+  type ActionName,
+  ActionParamSchemas,
+  sha256Digest,
+} from '../../shared/index.ts';
 import { codeForExit, GOG_EXIT, gogErrorLine, type MessageContext, messageFor } from './exit-codes.ts';
-import { normaliseOutput } from './normalise.ts';
-import { attachmentOutPath, GogPlanError, planGogCall } from './plan.ts';
+import { attachmentOutPath, GogPlanError, normaliseOutput, planGogCall } from './plan.ts';
 import { type ProcessResult, runProcess } from './run-process.ts';
 import type { GogConfig, GogErrorCode, GogExecutor, GogOutcome, GogRunInfo } from './types.ts';
 

@@ -1,6 +1,7 @@
 // The gog backend: argv planning, the executor, baked-profile checks and gog's own config.
 export type { GogPolicyEffect } from './baked-profile.ts';
 export { bakedProfileBlocks, compareBakedProfile, gogCommandPaths, probeGogSchema } from './baked-profile.ts';
+export { GOG_COMMANDS, type GogCommand, gogCommand } from './commands.ts';
 export type { GogExecutorDeps } from './executor.ts';
 export { BACKOFF_BASE_MS, createGogExecutor, isReadAction, READ_ATTEMPTS } from './executor.ts';
 export { codeForExit, GOG_EXIT, gogErrorLine } from './exit-codes.ts';
@@ -8,8 +9,8 @@ export type { FakeGogHomeOptions } from './fake-gog-home.ts';
 export { DEMO_MAILBOX, FAKE_GOG_BINARY, prepareFakeGogHome } from './fake-gog-home.ts';
 export type { GogConfigFile, GogConfigSync } from './gog-config.ts';
 export { gogConfigFor, syncGogConfig } from './gog-config.ts';
-export { GogOutputError, normaliseOutput } from './normalise.ts';
-export { attachmentOutPath, GogPlanError, globalFlags, planGogCall } from './plan.ts';
+export { GogOutputError } from './normalise.ts';
+export { attachmentOutPath, GogPlanError, globalFlags, normaliseOutput, planGogCall } from './plan.ts';
 export { gogEnv } from './run-process.ts';
 export type {
   GogConfig,

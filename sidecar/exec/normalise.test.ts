@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bestBody, GogOutputError, normaliseOutput, splitAddresses } from './normalise.ts';
+import { bestBody, GogOutputError, splitAddresses } from './normalise.ts';
+import { normaliseOutput } from './plan.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64url');
 

@@ -1,7 +1,6 @@
-// Turns gog's parsed JSON into the contract's result shapes (shared/results.ts), per action.
+// Turns gog's parsed JSON into the contract's result shapes (shared/results.ts), one normaliser per gog shape.
 import type { z } from 'zod';
-import type { ActionName, ActionParams } from '../../shared/index.ts';
-import type { CalendarEvent, Message } from '../../shared/results.ts';
+import type { ActionResult, CalendarEvent, Message } from '../../shared/index.ts';
 import { type GogApiMessage, GogEventSchema, type GogMessagePart, GogOutputSchemas } from './gog-schemas.ts';
 
 /** Unexpected output: the executor reports it as GOG_BAD_OUTPUT with digests, never as a crash. */
@@ -142,102 +141,87 @@ export function eventFromGog(raw: unknown, calendarId: string): CalendarEvent {
 
 const token = (t: string | undefined): string | null => (t === undefined || t === '' ? null : t);
 
+/** What gog answers for `gmail.attachment`: the file it wrote. The executor reads it and finishes the result. */
+export type AttachmentWritten = z.infer<typeof GogOutputSchemas.attachment>;
+
 /**
- * Normalises gog's JSON for one action. `gmail.attachment` is finished by the executor (it reads the
- * file gog wrote), so here it only validates gog's answer. Throws GogOutputError on unexpected shapes.
+ * gog's JSON → the contract's result shapes, one normaliser per gog answer shape; the gog table
+ * (commands.ts) names the one each action uses. Each throws GogOutputError on unexpected shapes.
  */
-export function normaliseOutput(action: ActionName, params: unknown, json: unknown): unknown {
-  switch (action) {
-    case 'gmail.search': {
-      const o = parse(GogOutputSchemas.search, json, 'gmail search');
-      return {
-        threads: (o.threads ?? []).map((t) => ({
-          threadId: t.id,
-          date: t.date,
-          from: t.from,
-          subject: t.subject,
-          labels: t.labels ?? [],
-          messageCount: t.messageCount,
-        })),
-        nextPageToken: token(o.nextPageToken),
-      };
-    }
-    case 'gmail.get':
-      return { message: messageFromGet(parse(GogOutputSchemas.get, json, 'gmail get')) };
-    case 'gmail.thread.get': {
-      const o = parse(GogOutputSchemas.thread, json, 'gmail thread get');
-      return { thread: { id: o.thread.id, messages: (o.thread.messages ?? []).map(messageFromApi) } };
-    }
-    case 'gmail.attachment':
-      return parse(GogOutputSchemas.attachment, json, 'gmail attachment');
-    case 'gmail.labels.list': {
-      const o = parse(GogOutputSchemas.labels, json, 'gmail labels list');
-      return {
-        labels: (o.labels ?? []).map((l) =>
-          l.type === undefined ? { id: l.id, name: l.name } : { id: l.id, name: l.name, type: l.type },
-        ),
-      };
-    }
-    case 'gmail.drafts.list': {
-      const o = parse(GogOutputSchemas.drafts, json, 'gmail drafts list');
-      return {
-        drafts: (o.drafts ?? []).map((d) => ({
-          draftId: d.id,
-          messageId: d.messageId ?? '',
-          threadId: d.threadId ?? '',
-        })),
-      };
-    }
-    case 'calendar.events': {
-      const o = parse(GogOutputSchemas.events, json, 'calendar events');
-      const p = params as ActionParams<'calendar.events'>;
-      const fallback = p.calendarIds?.[0] ?? 'primary';
-      const next = o.nextPageTokens?.find((t) => t.nextPageToken !== '')?.nextPageToken ?? o.nextPageToken;
-      return { events: (o.events ?? []).map((e) => eventFromGog(e, fallback)), nextPageToken: token(next) };
-    }
-    case 'calendar.event':
-    case 'calendar.create':
-    case 'calendar.update':
-    case 'calendar.respond': {
-      const o = parse(GogOutputSchemas.event, json, action);
-      const p = params as { calendarId: string };
-      return { event: eventFromGog(o.event, p.calendarId) };
-    }
-    case 'calendar.delete': {
-      const o = parse(GogOutputSchemas.eventDeleted, json, 'calendar delete');
-      return { deleted: o.deleted, eventId: o.eventId };
-    }
-    case 'gmail.messages.modify': {
-      const o = parse(GogOutputSchemas.modify, json, 'gmail messages modify');
-      return { modified: o.modified, addedLabels: o.addedLabels ?? [], removedLabels: o.removedLabels ?? [] };
-    }
-    case 'gmail.archive':
-    case 'gmail.mark-read':
-    case 'gmail.unread':
-    case 'gmail.trash': {
-      const o = parse(GogOutputSchemas.bulk, json, action);
-      return {
-        action: o.action,
-        count: o.count,
-        addedLabels: o.addedLabels ?? [],
-        removedLabels: o.removedLabels ?? [],
-      };
-    }
-    case 'gmail.drafts.create':
-    case 'gmail.drafts.update': {
-      const o = parse(GogOutputSchemas.draft, json, action);
-      return { draftId: o.draftId, messageId: o.message?.id ?? '', threadId: o.threadId ?? o.message?.threadId ?? '' };
-    }
-    case 'gmail.drafts.delete': {
-      const o = parse(GogOutputSchemas.draftDeleted, json, 'gmail drafts delete');
-      return { deleted: o.deleted, draftId: o.draftId };
-    }
-    case 'gmail.send':
-    case 'gmail.reply':
-    case 'gmail.forward':
-    case 'gmail.drafts.send': {
-      const o = parse(GogOutputSchemas.sent, json, action);
-      return { messageId: o.messageId, threadId: o.threadId };
-    }
-  }
-}
+export const normalise = {
+  search(json: unknown): ActionResult<'gmail.search'> {
+    const o = parse(GogOutputSchemas.search, json, 'gmail search');
+    return {
+      threads: (o.threads ?? []).map((t) => ({
+        threadId: t.id,
+        date: t.date,
+        from: t.from,
+        subject: t.subject,
+        labels: t.labels ?? [],
+        messageCount: t.messageCount,
+      })),
+      nextPageToken: token(o.nextPageToken),
+    };
+  },
+  get(json: unknown): ActionResult<'gmail.get'> {
+    return { message: messageFromGet(parse(GogOutputSchemas.get, json, 'gmail get')) };
+  },
+  thread(json: unknown): ActionResult<'gmail.thread.get'> {
+    const o = parse(GogOutputSchemas.thread, json, 'gmail thread get');
+    return { thread: { id: o.thread.id, messages: (o.thread.messages ?? []).map(messageFromApi) } };
+  },
+  attachmentWritten(json: unknown): AttachmentWritten {
+    return parse(GogOutputSchemas.attachment, json, 'gmail attachment');
+  },
+  labels(json: unknown): ActionResult<'gmail.labels.list'> {
+    const o = parse(GogOutputSchemas.labels, json, 'gmail labels list');
+    return {
+      labels: (o.labels ?? []).map((l) =>
+        l.type === undefined ? { id: l.id, name: l.name } : { id: l.id, name: l.name, type: l.type },
+      ),
+    };
+  },
+  drafts(json: unknown): ActionResult<'gmail.drafts.list'> {
+    const o = parse(GogOutputSchemas.drafts, json, 'gmail drafts list');
+    return {
+      drafts: (o.drafts ?? []).map((d) => ({
+        draftId: d.id,
+        messageId: d.messageId ?? '',
+        threadId: d.threadId ?? '',
+      })),
+    };
+  },
+  events(json: unknown, fallbackCalendar: string): ActionResult<'calendar.events'> {
+    const o = parse(GogOutputSchemas.events, json, 'calendar events');
+    const next = o.nextPageTokens?.find((t) => t.nextPageToken !== '')?.nextPageToken ?? o.nextPageToken;
+    return { events: (o.events ?? []).map((e) => eventFromGog(e, fallbackCalendar)), nextPageToken: token(next) };
+  },
+  event(json: unknown, calendarId: string, what: string): ActionResult<'calendar.event'> {
+    const o = parse(GogOutputSchemas.event, json, what);
+    return { event: eventFromGog(o.event, calendarId) };
+  },
+  eventDeleted(json: unknown): ActionResult<'calendar.delete'> {
+    const o = parse(GogOutputSchemas.eventDeleted, json, 'calendar delete');
+    return { deleted: o.deleted, eventId: o.eventId };
+  },
+  modify(json: unknown): ActionResult<'gmail.messages.modify'> {
+    const o = parse(GogOutputSchemas.modify, json, 'gmail messages modify');
+    return { modified: o.modified, addedLabels: o.addedLabels ?? [], removedLabels: o.removedLabels ?? [] };
+  },
+  bulk(json: unknown, what: string): ActionResult<'gmail.archive'> {
+    const o = parse(GogOutputSchemas.bulk, json, what);
+    return { action: o.action, count: o.count, addedLabels: o.addedLabels ?? [], removedLabels: o.removedLabels ?? [] };
+  },
+  draft(json: unknown, what: string): ActionResult<'gmail.drafts.create'> {
+    const o = parse(GogOutputSchemas.draft, json, what);
+    return { draftId: o.draftId, messageId: o.message?.id ?? '', threadId: o.threadId ?? o.message?.threadId ?? '' };
+  },
+  draftDeleted(json: unknown): ActionResult<'gmail.drafts.delete'> {
+    const o = parse(GogOutputSchemas.draftDeleted, json, 'gmail drafts delete');
+    return { deleted: o.deleted, draftId: o.draftId };
+  },
+  sent(json: unknown, what: string): ActionResult<'gmail.send'> {
+    const o = parse(GogOutputSchemas.sent, json, what);
+    return { messageId: o.messageId, threadId: o.threadId };
+  },
+};

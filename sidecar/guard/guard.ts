@@ -1,6 +1,15 @@
 // Wires the content and outbound controls into the proposal life cycle: read bounds before gog, filters after,
 // recipient checks and the exfiltration guard at submission, send caps around the side effect.
-import { ACTION_CLASS, type ActionName, type Message, MessageSchema, SEND_ACTIONS } from '../../shared/index.ts';
+import {
+  ACTION_CLASS,
+  ACTION_NAMES,
+  ACTIONS,
+  type ActionName,
+  type Message,
+  MessageSchema,
+  OUTBOUND_ACTIONS,
+  SEND_ACTIONS,
+} from '../../shared/index.ts';
 import {
   checkCalendarWrite,
   checkOutbound,
@@ -23,22 +32,14 @@ import { unsealProposal } from '../proposals/index.ts';
 import type { StateDb } from '../state/index.ts';
 import { createTaintStore } from './taint-store.ts';
 
-const OUTBOUND: ReadonlySet<ActionName> = new Set([
-  'gmail.send',
-  'gmail.reply',
-  'gmail.forward',
-  'gmail.drafts.send',
-  'gmail.drafts.create',
-  'gmail.drafts.update',
-]);
-const CALENDAR_WRITES: ReadonlySet<ActionName> = new Set([
-  'calendar.create',
-  'calendar.update',
-  'calendar.delete',
-  'calendar.respond',
-]);
+/** Calendar writes: the calendar rules (writes enabled, allowlisted calendar) apply to each. */
+const CALENDAR_WRITES: ReadonlySet<ActionName> = new Set(
+  ACTION_NAMES.filter((a) => ACTION_CLASS[a] === 'calendar_write'),
+);
 /** Calendar writes that can put mail in front of attendees. */
-const CALENDAR_INVITES: ReadonlySet<ActionName> = new Set(['calendar.create', 'calendar.update']);
+const CALENDAR_INVITES: ReadonlySet<ActionName> = new Set(
+  ACTION_NAMES.filter((a) => ACTIONS[a].reaches === 'attendees' && ACTIONS[a].delivers),
+);
 
 export interface GuardDeps {
   readonly db: StateDb;
@@ -163,7 +164,7 @@ export function createGuard(deps: GuardDeps): Guard {
     const calendarRead = calendarReadRefusal(p);
     if (calendarRead) return calendarRead;
     const isCalendar = CALENDAR_WRITES.has(p.action);
-    if (!OUTBOUND.has(p.action) && !isCalendar) return null;
+    if (!OUTBOUND_ACTIONS.has(p.action) && !isCalendar) return null;
     const ctx = await context(p);
     if ('unavailable' in ctx) {
       return {
@@ -300,7 +301,7 @@ export function createGuard(deps: GuardDeps): Guard {
 
   async function describe(row: ProposalRow): Promise<Record<string, unknown>> {
     const unsealed = unsealProposal(row.canonical, row.hash);
-    if (!unsealed.ok || (!OUTBOUND.has(row.action) && !CALENDAR_WRITES.has(row.action))) return {};
+    if (!unsealed.ok || (!OUTBOUND_ACTIONS.has(row.action) && !CALENDAR_WRITES.has(row.action))) return {};
     const ctx = await context(unsealed.proposal);
     const original = 'original' in ctx ? ctx.original : undefined;
     const recipients = deriveRecipients(row.action, unsealed.proposal.params, original, deps.owner);
