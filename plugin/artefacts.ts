@@ -1,6 +1,7 @@
 // The checked-in files generated from the shared zod schemas: the OpenClaw manifest and the Hermes tool list.
 import { isDeepStrictEqual } from 'node:util';
 import { stringify } from 'yaml';
+import { ADVICE_BY_STATUS, DEFAULT_ADVICE, PROPOSAL_HTTP_STATUSES } from '../shared/errors.ts';
 import { CONFIG_UI_HINTS, configJsonSchema } from './openclaw/src/config.ts';
 import { PLUGIN_DESCRIPTION, PLUGIN_ID, PLUGIN_NAME } from './openclaw/src/index.ts';
 import { TOOL_DEFINITIONS, toolParametersJsonSchema } from './tools/index.ts';
@@ -36,6 +37,12 @@ export function openclawManifest(): Record<string, unknown> {
 export function hermesTools(): Record<string, unknown> {
   return {
     generatedFrom: 'shared/actions.ts',
+    // The shared error vocabulary, so the shim judges answers exactly as the TypeScript plugins do.
+    protocol: {
+      httpForStatus: PROPOSAL_HTTP_STATUSES,
+      adviceByStatus: ADVICE_BY_STATUS,
+      defaultAdvice: DEFAULT_ADVICE,
+    },
     tools: TOOL_DEFINITIONS.map((t) => ({
       name: t.name,
       kind: t.kind,

@@ -27,6 +27,17 @@ export {
   TimeSchema,
 } from './actions.ts';
 export { CanonicalJsonError, canonicalize } from './canonical-json.ts';
+export type { ErrorCode, ErrorHttpStatus, IssueWording } from './errors.ts';
+export {
+  ADVICE_BY_STATUS,
+  DEFAULT_ADVICE,
+  describeIssue,
+  ERROR_STATUS,
+  httpStatusOf,
+  isErrorCode,
+  PROPOSAL_HTTP_STATUSES,
+  submissionHttpStatus,
+} from './errors.ts';
 export type { Sha256Digest } from './hash.ts';
 export { canonicalDigest, isSha256Digest, sha256Digest, sha256Hex } from './hash.ts';
 export type { CalendarEvent, Message } from './results.ts';

@@ -1,4 +1,6 @@
 // Turns the sidecar's answers into tool results a model can act on; anything unexpected fails closed.
+
+import { ADVICE_BY_STATUS, DEFAULT_ADVICE, PROPOSAL_HTTP_STATUSES } from '../../shared/errors.ts';
 import type { ProposalStatus, ProposalView } from '../../shared/wire.ts';
 import { ErrorBodySchema, ProposalResponseSchema } from '../../shared/wire.ts';
 import type { ClientFailure } from '../client/agent-client.ts';
@@ -37,26 +39,7 @@ function ruleList(rules: readonly string[]): string {
 
 /** HTTP statuses a proposal in a given state may arrive with; anything else is an answer we do not trust. */
 function statusMatchesHttp(status: ProposalStatus, http: number): boolean {
-  switch (status) {
-    case 'executed':
-      return http === 200;
-    case 'pending_approval':
-      return http === 200 || http === 202;
-    case 'denied':
-      return http === 200 || http === 403;
-    case 'failed':
-      return http === 200 || http === 502 || http === 504;
-    case 'approved':
-    case 'rejected':
-    case 'expired':
-    case 'cancelled':
-    case 'outcome_unknown':
-      return http === 200 || http === 502 || http === 504;
-    default: {
-      const never: never = status;
-      return never;
-    }
-  }
+  return PROPOSAL_HTTP_STATUSES[status].includes(http);
 }
 
 function formatProposal(p: ProposalView, httpStatus: number): FormattedResult {
@@ -146,14 +129,6 @@ function formatProposal(p: ProposalView, httpStatus: number): FormattedResult {
   }
 }
 
-const ERROR_ADVICE: Readonly<Record<number, string>> = {
-  400: 'Fix the parameters and call again.',
-  401: "The plugin's agent key was not accepted: the owner must fix the plugin configuration. Do not retry.",
-  404: 'The proposal does not exist or belongs to someone else.',
-  413: 'The request is too large; send less.',
-  429: 'Too many requests: wait a while before trying again.',
-};
-
 /**
  * Turns an HTTP status and a parsed JSON body from the agent socket into a tool result.
  * INVARIANT: only a well-formed proposal whose status and HTTP code agree can read as success.
@@ -168,7 +143,7 @@ export function formatToolResult(httpStatus: number, body: unknown): FormattedRe
   const error = ErrorBodySchema.safeParse(body);
   if (error.success && httpStatus >= 400) {
     const e = error.data.error;
-    const advice = ERROR_ADVICE[httpStatus] ?? 'Nothing was done; try again later or tell the user.';
+    const advice = ADVICE_BY_STATUS[httpStatus] ?? DEFAULT_ADVICE;
     return {
       outcome: 'rejected_request',
       isError: true,

@@ -2,8 +2,9 @@
 
 import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
-import { CompactSign, compactVerify, errors } from 'jose';
+import { CompactSign, errors, type JWSHeaderParameters, type JWTPayload, jwtVerify } from 'jose';
 import type { z } from 'zod';
+import { describeIssue } from '../../shared/index.ts';
 import type { ApproverKeyring } from './keys.ts';
 
 export type StatementCheck<T> =
@@ -25,23 +26,62 @@ export function newNonce(): string {
   return randomBytes(24).toString('base64url');
 }
 
+/** Signs a statement; the approver it names also goes in the header as `kid`, so verifiers pick the key from it. */
 export async function signStatement(payload: object, key: KeyObject, alg: 'EdDSA' | 'HS256'): Promise<string> {
+  const approver = 'approver' in payload && typeof payload.approver === 'string' ? payload.approver : undefined;
   return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-    .setProtectedHeader({ alg, typ: 'mailwarden-statement+jws' })
+    .setProtectedHeader({ alg, typ: 'mailwarden-statement+jws', ...(approver === undefined ? {} : { kid: approver }) })
     .sign(key);
 }
 
-function peekApprover(jws: string): string | null {
-  const part = jws.split('.')[1];
-  if (!part) return null;
+/** Raised inside the key resolver when the statement names nobody the sidecar knows. */
+class UnknownApprover extends Error {
+  constructor(readonly approver: string | null) {
+    super('unknown approver');
+  }
+}
+
+/**
+ * The approver a statement names: its `kid` header, else the payload's `approver` (the contract puts it there;
+ * it is read only to pick the key, and must match the verified payload afterwards).
+ */
+function namedApprover(header: JWSHeaderParameters, payload: string): string | null {
+  if (typeof header.kid === 'string') return header.kid;
   try {
-    const data = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
-    if (data && typeof data === 'object' && 'approver' in data && typeof data.approver === 'string')
+    const data = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
+    if (data && typeof data === 'object' && 'approver' in data && typeof data.approver === 'string') {
       return data.approver;
+    }
   } catch {
     return null;
   }
   return null;
+}
+
+function refusal<T>(reason: StatementRefusal, message: string, approver: string | null): StatementCheck<T> {
+  return approver === null ? { ok: false, reason, message } : { ok: false, reason, approver, message };
+}
+
+/** jose's verdict on a statement it refused, in the statement vocabulary. */
+function refusalOf<T>(err: unknown, alg: string, approver: string | null): StatementCheck<T> {
+  if (err instanceof UnknownApprover) {
+    return err.approver === null
+      ? refusal('malformed', 'the statement is not a compact JWS with an approver', null)
+      : refusal('unknown_approver', `approver "${err.approver}" is not configured (or was revoked)`, err.approver);
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed) {
+    return refusal('wrong_algorithm', `only ${alg} statements are accepted`, approver);
+  }
+  if (err instanceof errors.JWSSignatureVerificationFailed) {
+    return refusal('bad_signature', "the signature does not verify with the approver's key", approver);
+  }
+  if (err instanceof errors.JWTExpired) {
+    return refusal('expired', 'the statement has expired; sign a new one', approver);
+  }
+  if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'iat' && err.reason === 'check_failed') {
+    return refusal('not_yet_valid', "the statement is issued in the future; check the signer's clock", approver);
+  }
+  return refusal('malformed', `the statement could not be verified: ${(err as Error).message}`, approver);
 }
 
 export async function verifyStatement<S extends z.ZodType<{ approver: string; iat: number; exp: number }>>(
@@ -50,80 +90,52 @@ export async function verifyStatement<S extends z.ZodType<{ approver: string; ia
   keyring: ApproverKeyring,
   opts: { now: Date; skewSeconds: number },
 ): Promise<StatementCheck<z.infer<S>>> {
-  const approver = peekApprover(jws);
-  if (approver === null)
-    return { ok: false, reason: 'malformed', message: 'the statement is not a compact JWS with an approver' };
-  const key = keyring.keyOf(approver);
-  if (!key) {
-    return {
-      ok: false,
-      reason: 'unknown_approver',
-      approver,
-      message: `approver "${approver}" is not configured (or was revoked)`,
-    };
-  }
   // SECURITY: the algorithm is fixed by the sidecar's mode, never taken from the token's header.
   const alg = keyring.mode === 'eddsa' ? 'EdDSA' : 'HS256';
-  let payloadBytes: Uint8Array;
+  let approver: string | null = null;
+  let payload: JWTPayload;
   try {
-    const verified = await compactVerify(jws, key, { algorithms: [alg] });
-    payloadBytes = verified.payload;
+    const verified = await jwtVerify(
+      jws,
+      (header, token) => {
+        approver = namedApprover(header, String(token.payload));
+        const key = approver === null ? undefined : keyring.keyOf(approver);
+        if (!key) throw new UnknownApprover(approver);
+        return key;
+      },
+      {
+        algorithms: [alg],
+        currentDate: opts.now,
+        clockTolerance: opts.skewSeconds,
+        requiredClaims: ['iat', 'exp'],
+        maxTokenAge: MAX_LIFETIME_SECONDS,
+      },
+    );
+    payload = verified.payload;
   } catch (err) {
-    if (err instanceof errors.JOSEAlgNotAllowed) {
-      return { ok: false, reason: 'wrong_algorithm', approver, message: `only ${alg} statements are accepted` };
-    }
-    if (err instanceof errors.JWSSignatureVerificationFailed) {
-      return {
-        ok: false,
-        reason: 'bad_signature',
-        approver,
-        message: "the signature does not verify with the approver's key",
-      };
-    }
-    return {
-      ok: false,
-      reason: 'malformed',
-      approver,
-      message: `the statement could not be verified: ${(err as Error).message}`,
-    };
+    return refusalOf(err, alg, approver);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(new TextDecoder().decode(payloadBytes));
-  } catch {
-    return { ok: false, reason: 'malformed', approver, message: 'the payload is not JSON' };
-  }
-  const parsed = schema.safeParse(data);
+  const named = approver as string | null;
+  if (named === null) return refusal('malformed', 'the statement is not a compact JWS with an approver', null);
+  const parsed = schema.safeParse(payload);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
     return {
       ok: false,
       reason: 'malformed',
-      approver,
-      message: `payload.${issue.path.map(String).join('.')}: ${issue.message}`,
+      approver: named,
+      message: describeIssue(parsed.error, { root: 'payload' }).message,
     };
   }
   const p = parsed.data;
-  if (p.approver !== approver)
-    return { ok: false, reason: 'malformed', approver, message: 'approver changed between header and payload' };
-  const now = Math.floor(opts.now.getTime() / 1000);
-  if (p.exp <= now - opts.skewSeconds)
-    return { ok: false, reason: 'expired', approver, message: 'the statement has expired; sign a new one' };
-  if (p.iat > now + opts.skewSeconds) {
-    return {
-      ok: false,
-      reason: 'not_yet_valid',
-      approver,
-      message: "the statement is issued in the future; check the signer's clock",
-    };
-  }
+  if (p.approver !== named)
+    return { ok: false, reason: 'malformed', approver: named, message: 'approver changed between header and payload' };
   if (p.exp - p.iat > MAX_LIFETIME_SECONDS) {
     return {
       ok: false,
       reason: 'lifetime_too_long',
-      approver,
+      approver: named,
       message: 'a statement may be valid for at most 24 hours',
     };
   }
-  return { ok: true, payload: p, approver };
+  return { ok: true, payload: p, approver: named };
 }

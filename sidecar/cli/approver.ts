@@ -13,6 +13,7 @@ import {
 import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { describeIssue } from '../../shared/index.ts';
 import { ConfigSchema, formatProblems, loadConfig, parseYamlText } from '../config/index.ts';
 import { loadPolicy } from '../policy/index.ts';
 import { CheckFailed, type CliIo, configPathFrom, EXIT_OK, parse, print, UsageError } from './io.ts';
@@ -36,7 +37,7 @@ function keyFromJwk(text: string): KeyObject {
     throw new UsageError('--jwk: not JSON; pass the public key JWK the console shows, in single quotes');
   }
   const jwk = PublicJwkSchema.safeParse(data);
-  if (!jwk.success) throw new UsageError(`--jwk: ${jwk.error.issues[0]!.message}`);
+  if (!jwk.success) throw new UsageError(describeIssue(jwk.error, { root: '--jwk' }).message);
   return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.data.x }, format: 'jwk' });
 }
 

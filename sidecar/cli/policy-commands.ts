@@ -1,5 +1,5 @@
 // `mailwarden policy check FILE` and `mailwarden policy explain FILE ACTION PARAMS_JSON`.
-import { ActionParamSchemas, isActionName } from '../../shared/index.ts';
+import { ActionParamSchemas, describeIssue, isActionName } from '../../shared/index.ts';
 import { evaluatePolicy, loadPolicy, PolicyError } from '../policy/index.ts';
 import { type CliIo, EXIT_CHECK_FAILED, EXIT_OK, parse, print, UsageError } from './io.ts';
 
@@ -44,8 +44,7 @@ async function explain(args: string[], io: CliIo): Promise<number> {
   }
   const checked = ActionParamSchemas[action].safeParse(params);
   if (!checked.success) {
-    const issue = checked.error.issues[0]!;
-    throw new UsageError(`params.${issue.path.map(String).join('.')}: ${issue.message}`);
+    throw new UsageError(describeIssue(checked.error, { root: 'params' }).message);
   }
   const compiled = loadPolicy(file);
   const outcome = evaluatePolicy(compiled, {

@@ -6,6 +6,7 @@ import {
   ACTION_RESULT_SCHEMAS,
   type ActionName,
   ActionParamSchemas,
+  describeIssue,
   sha256Digest,
 } from '../../shared/index.ts';
 import { codeForExit, GOG_EXIT, gogErrorLine, type MessageContext, messageFor } from './exit-codes.ts';
@@ -79,8 +80,7 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
 
     const parsed = ActionParamSchemas[action].safeParse(rawParams);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const detail = `invalid params${issue ? ` at ${issue.path.join('.') || '(root)'}: ${issue.message}` : ''}`;
+      const detail = `invalid ${describeIssue(parsed.error, { root: 'params' }).message}`;
       return {
         ok: false,
         code: 'GOG_USAGE',

@@ -1,6 +1,6 @@
 // Turns gog's parsed JSON into the contract's result shapes (shared/results.ts), one normaliser per gog shape.
 import type { z } from 'zod';
-import type { ActionResult, CalendarEvent, Message } from '../../shared/index.ts';
+import { type ActionResult, type CalendarEvent, describeIssue, type Message } from '../../shared/index.ts';
 import { type GogApiMessage, GogEventSchema, type GogMessagePart, GogOutputSchemas } from './gog-schemas.ts';
 
 /** Unexpected output: the executor reports it as GOG_BAD_OUTPUT with digests, never as a crash. */
@@ -10,11 +10,7 @@ export class GogOutputError extends Error {
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-    throw new GogOutputError(`${what}: ${issue?.message ?? 'unexpected shape'}${at}`);
-  }
+  if (!r.success) throw new GogOutputError(`${what}: ${describeIssue(r.error, { root: 'output' }).message}`);
   return r.data;
 }
 

@@ -7,6 +7,7 @@ import {
   ACTION_NAMES,
   ActionParamSchemas,
   type CatalogResponse,
+  describeIssue,
   ProposalRequestSchema,
 } from '../../shared/index.ts';
 import type { AgentAuthenticator, RateLimiter, TokenService } from '../auth/index.ts';
@@ -14,7 +15,7 @@ import { looksLikeToken } from '../auth/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
 import { evaluatePolicy } from '../policy/index.ts';
 import { type ProposalService, submissionStatus, toView } from '../proposals/index.ts';
-import { type AppEnv, correlation, describeIssue, jsonBodies, notFound, readJson } from './common.ts';
+import { type AppEnv, correlation, jsonBodies, notFound, readJson } from './common.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
 
 export interface AgentAppDeps {
@@ -53,7 +54,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
   app.use('/v1/*', async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer ([^\s]+)$/.exec(header);
-    if (!match) throw new HttpError(401, 'UNAUTHENTICATED', 'send "Authorization: Bearer <agent key or token>"');
+    if (!match) throw new HttpError('UNAUTHENTICATED', 'send "Authorization: Bearer <agent key or token>"');
     const credential = match[1]!;
     const isTokenRoute = c.req.path === '/v1/auth/token';
     let principal: string | null = null;
@@ -63,7 +64,6 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
       principal = deps.agents.identify(credential);
       if (principal && deps.requireTokens && !isTokenRoute) {
         throw new HttpError(
-          401,
           'TOKEN_REQUIRED',
           'this sidecar takes the agent key only at POST /v1/auth/token; mint a token and send that',
         );
@@ -72,14 +72,12 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
     if (!principal) {
       deps.log('warn', 'agent authentication failed', { path: c.req.path });
       throw new HttpError(
-        401,
         'UNAUTHENTICATED',
         'the agent key or token is not valid (tokens are single use and short-lived)',
       );
     }
     if (!deps.rateLimiter.take(principal)) {
       throw new HttpError(
-        429,
         'RATE_LIMITED',
         'too many requests from this agent; wait a little and retry (limits.requestsPerMinute)',
       );
@@ -90,7 +88,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
   app.use('/v1/*', jsonBodies(deps.maxBodyBytes));
 
   app.post('/v1/auth/token', async (c) => {
-    if (!deps.tokens) throw new HttpError(404, 'NOT_FOUND', 'token minting is not configured on this sidecar');
+    if (!deps.tokens) throw new HttpError('NOT_FOUND', 'token minting is not configured on this sidecar');
     return c.json(await deps.tokens.mint(c.get('principal')));
   });
 
@@ -114,7 +112,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
 
   app.post('/v1/proposals', async (c) => {
     const parsed = ProposalRequestSchema.safeParse(await readJson(c));
-    if (!parsed.success) throw new HttpError(400, 'INVALID_INPUT', describeIssue(parsed.error.issues[0]!));
+    if (!parsed.success) throw new HttpError('INVALID_INPUT', describeIssue(parsed.error).message);
     const rec = await deps.proposals.submit(c.get('principal'), parsed.data);
     const view = toView(rec);
     return c.json({ proposal: view }, submissionStatus(view));
@@ -126,7 +124,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
     let rec = deps.proposals.getOwn(c.get('principal'), id);
     if (waitRaw !== undefined) {
       const wait = WaitSchema.safeParse(waitRaw);
-      if (!wait.success) throw new HttpError(400, 'INVALID_INPUT', 'wait: must be a whole number of seconds');
+      if (!wait.success) throw new HttpError('INVALID_INPUT', 'wait: must be a whole number of seconds');
       const seconds = Math.min(wait.data, deps.maxWaitSeconds);
       rec = await deps.proposals.waitForChange(c.get('principal'), id, seconds, c.req.raw.signal);
     }

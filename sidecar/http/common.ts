@@ -38,7 +38,7 @@ export function jsonBodies(maxBytes: number): MiddlewareHandler<AppEnv> {
     if (!hasBody) return next();
     const type = c.req.header('content-type') ?? '';
     if (!/^application\/json\s*(;|$)/i.test(type)) {
-      throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with "Content-Type: application/json"');
+      throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with "Content-Type: application/json"');
     }
     if (length !== undefined && /^\d+$/.test(length)) {
       if (Number(length) > maxBytes) return tooLarge(c);
@@ -50,11 +50,11 @@ export function jsonBodies(maxBytes: number): MiddlewareHandler<AppEnv> {
 
 export async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
-  if (text.length === 0) throw new HttpError(400, 'INVALID_JSON', 'the request needs a JSON body');
+  if (text.length === 0) throw new HttpError('INVALID_JSON', 'the request needs a JSON body');
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new HttpError(400, 'INVALID_JSON', 'the request body is not valid JSON');
+    throw new HttpError('INVALID_JSON', 'the request body is not valid JSON');
   }
 }
 
@@ -69,13 +69,4 @@ export function notFound(app: Hono<AppEnv>): void {
       404,
     ),
   );
-}
-
-/** Turns the first zod issue into "field: what is wrong" for 400 answers. */
-export function describeIssue(issue: { path: PropertyKey[]; message: string; code: string; keys?: string[] }): string {
-  const field = issue.path.map(String).join('.') || 'body';
-  if (issue.code === 'unrecognized_keys' && issue.keys) {
-    return `${field}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove them`;
-  }
-  return `${field}: ${issue.message}`;
 }

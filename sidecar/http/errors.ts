@@ -1,30 +1,17 @@
 // The one place where errors become HTTP answers: a stable body, no stacks, a next step in every message.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ERROR_STATUS, type ErrorCode, httpStatusOf } from '../../shared/index.ts';
 import { MailwardenError } from '../errors.ts';
 import { isBusyError } from '../state/index.ts';
 
-export class HttpError extends MailwardenError<string> {
+/** An error answered as is: its HTTP status comes from the shared error vocabulary. */
+export class HttpError extends MailwardenError<ErrorCode> {
   override readonly name = 'HttpError';
-  readonly status: ContentfulStatusCode;
-  constructor(status: ContentfulStatusCode, code: string, message: string) {
-    super(code, message);
-    this.status = status;
+  get status(): ContentfulStatusCode {
+    return ERROR_STATUS[this.code];
   }
 }
-
-const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
-  INVALID_INPUT: 400,
-  INVALID_JSON: 400,
-  NOT_FOUND: 404,
-  NOT_PENDING: 409,
-  EVIDENCE_UNAVAILABLE: 503,
-  POLICY_EVALUATION_FAILED: 500,
-  STATE_TAMPERED: 500,
-  APPROVAL_REFUSED: 403,
-  STATE_BUSY: 503,
-  EVIDENCE_TAMPERED: 500,
-};
 
 export function errorBody(code: string, message: string, correlationId: string) {
   return { error: { code, message, correlationId } };
@@ -34,7 +21,7 @@ export function toErrorResponse(c: Context, err: unknown, log: (err: unknown) =>
   const correlationId = (c.get('correlationId' as never) as string | undefined) ?? 'none';
   if (err instanceof HttpError) return c.json(errorBody(err.code, err.message, correlationId), err.status);
   if (err instanceof MailwardenError) {
-    const status = STATUS_BY_CODE[err.code] ?? 500;
+    const status = httpStatusOf(err.code);
     if (status >= 500) log(err);
     return c.json(errorBody(err.code, err.message, correlationId), status);
   }

@@ -1,9 +1,9 @@
 // Routes of operator.sock: review proposals, submit signed decisions and lockdown statements, read posture.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { type Posture, ProposalStatusSchema, SignedStatementSchema } from '../../shared/index.ts';
+import { describeIssue, type Posture, ProposalStatusSchema, SignedStatementSchema } from '../../shared/index.ts';
 import { type ProposalService, toView } from '../proposals/index.ts';
-import { type AppEnv, correlation, describeIssue, jsonBodies, notFound, readJson } from './common.ts';
+import { type AppEnv, correlation, jsonBodies, notFound, readJson } from './common.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
 
 export interface OperatorDecisions {
@@ -37,7 +37,7 @@ export function createOperatorApp(deps: OperatorAppDeps): Hono<AppEnv> {
 
   app.get('/v1/proposals', (c) => {
     const q = ListQuerySchema.safeParse(c.req.query());
-    if (!q.success) throw new HttpError(400, 'INVALID_INPUT', describeIssue(q.error.issues[0]!));
+    if (!q.success) throw new HttpError('INVALID_INPUT', describeIssue(q.error).message);
     const rows = deps.proposals.list(q.data.status ?? null, q.data.limit);
     return c.json({
       proposals: rows.map((rec) => ({ ...toView(rec), principal: rec.row.principal })),
@@ -49,7 +49,7 @@ export function createOperatorApp(deps: OperatorAppDeps): Hono<AppEnv> {
 
   app.post('/v1/proposals/:id/decisions', async (c) => {
     const body = SignedStatementSchema.safeParse(await readJson(c));
-    if (!body.success) throw new HttpError(400, 'INVALID_INPUT', describeIssue(body.error.issues[0]!));
+    if (!body.success) throw new HttpError('INVALID_INPUT', describeIssue(body.error).message);
     const result = await deps.decisions.decide(c.req.param('id'), body.data.jws);
     const rec = deps.proposals.load(result.proposalId);
     return c.json({ outcome: result.outcome, ...(rec ? { proposal: toView(rec) } : {}) });
@@ -57,7 +57,7 @@ export function createOperatorApp(deps: OperatorAppDeps): Hono<AppEnv> {
 
   app.post('/v1/lockdown', async (c) => {
     const body = SignedStatementSchema.safeParse(await readJson(c));
-    if (!body.success) throw new HttpError(400, 'INVALID_INPUT', describeIssue(body.error.issues[0]!));
+    if (!body.success) throw new HttpError('INVALID_INPUT', describeIssue(body.error).message);
     return c.json(await deps.decisions.lockdown(body.data.jws));
   });
 

@@ -1,5 +1,5 @@
 // Turns a stored proposal into the contract's proposal view and HTTP status.
-import { ProposalErrorSchema, type ProposalView } from '../../shared/index.ts';
+import { ProposalErrorSchema, type ProposalView, submissionHttpStatus } from '../../shared/index.ts';
 import type { ProposalRecord } from './service.ts';
 
 export function toView(rec: ProposalRecord): ProposalView {
@@ -23,16 +23,5 @@ export function toView(rec: ProposalRecord): ProposalView {
 
 /** HTTP status of a proposal answer right after submission, as the contract fixes it. */
 export function submissionStatus(view: ProposalView): 200 | 202 | 403 | 502 | 504 {
-  switch (view.status) {
-    case 'executed':
-      return 200;
-    case 'pending_approval':
-      return 202;
-    case 'denied':
-      return 403;
-    case 'failed':
-      return view.error?.code === 'GOG_TIMEOUT' ? 504 : 502;
-    default:
-      return 200;
-  }
+  return submissionHttpStatus(view.status, view.error?.code);
 }

@@ -31,14 +31,6 @@ _STATUSES = {
     "rejected", "expired", "cancelled", "outcome_unknown",
 }
 _EFFECTS = {"allow", "approve", "deny"}
-# HTTP codes each proposal status may arrive with; anything else is an answer we do not trust.
-_HTTP_FOR_STATUS = {
-    "executed": {200},
-    "pending_approval": {200, 202},
-    "denied": {200, 403},
-    "failed": {200, 502, 504},
-}
-_HTTP_OTHER = {200, 502, 504}
 
 
 class _Failure(Exception):
@@ -68,10 +60,21 @@ class _UnixHTTPConnection(http.client.HTTPConnection):
         self.sock = sock
 
 
+def _load_generated():
+    with open(_TOOLS_FILE, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def load_tools():
     """The generated tool list (tools.json, written from the shared schemas)."""
-    with open(_TOOLS_FILE, encoding="utf-8") as f:
-        return json.load(f)["tools"]
+    return _load_generated()["tools"]
+
+
+# The shared error vocabulary (tools.json "protocol"): the HTTP codes each proposal status may arrive with
+# (anything else is an answer we do not trust), and the advice for an error answer by HTTP status.
+_PROTOCOL = _load_generated()["protocol"]
+_HTTP_FOR_STATUS = {status: set(codes) for status, codes in _PROTOCOL["httpForStatus"].items()}
+_ADVICE_BY_STATUS = {int(code): text for code, text in _PROTOCOL["adviceByStatus"].items()}
 
 
 def load_config(environ=None):
@@ -184,7 +187,7 @@ def format_result(http_status, body):
     p = _valid_proposal(body)
     if p is not None:
         status = p["status"]
-        if http_status not in _HTTP_FOR_STATUS.get(status, _HTTP_OTHER):
+        if http_status not in _HTTP_FOR_STATUS.get(status, set()):
             return _invalid(http_status, 'proposal status "%s" does not match HTTP %d' % (status, http_status))
         pid = p["id"]
         rules = p["decision"]["rules"]
@@ -236,7 +239,8 @@ def format_result(http_status, body):
     e = _valid_error(body)
     if e is not None and http_status >= 400:
         return {
-            "error": "mailwarden refused the request (HTTP %d, %s): %s" % (http_status, e["code"], e["message"]),
+            "error": "mailwarden refused the request (HTTP %d, %s): %s %s"
+            % (http_status, e["code"], e["message"], _ADVICE_BY_STATUS.get(http_status, _PROTOCOL["defaultAdvice"])),
             "status": "rejected_request",
             "httpStatus": http_status,
         }
