@@ -42,6 +42,7 @@ function fixedExecutor(): GogExecutor {
       result: FIXED_SEARCH,
       info: { exitCode: 0, durationMs: 0, stdoutDigest: 'sha256:0', stderrDigest: 'sha256:0', attempts: 1 },
     }),
+    readDraft: async () => ({ ok: false as const, code: 'GOG_FAILED' as const, message: 'no drafts here' }),
   };
 }
 
@@ -82,6 +83,8 @@ async function governedApp(dir: string, scenario: Exclude<Scenario, 'bare'>, key
     evidence,
     now: () => new Date(),
     newId: () => randomUUID(),
+    // Reads only, under a policy that allows them: no approval is ever needed.
+    approvals: async () => ({ ok: true }),
   });
   return createAgentApp({
     version: 'bench',

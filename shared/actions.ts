@@ -32,17 +32,24 @@ export const IdSchema = z
   .string()
   .regex(ID_PATTERN, 'must be an id of letters, digits and _.:@=+/- that does not start with "-"');
 
-const singleLine = (max: number) =>
+// A lone UTF-16 surrogate is not text: no mail can carry it and canonical JSON cannot hash it.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Free text of any length limit: well-formed Unicode, which every string that can be hashed must be. */
+export const wellFormedText = (max: number) =>
   z
     .string()
     .max(max, `must be at most ${max} characters`)
-    .refine((s) => !SINGLE_LINE_FORBIDDEN.test(s), 'must be a single line without control characters');
+    .refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode (it holds a lone surrogate such as \\ud800)');
+
+const singleLine = (max: number) =>
+  wellFormedText(max).refine((s) => !SINGLE_LINE_FORBIDDEN.test(s), 'must be a single line without control characters');
 
 const text = (max: number) =>
-  z
-    .string()
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !TEXT_FORBIDDEN.test(s), 'must not contain control characters other than tab and newlines');
+  wellFormedText(max).refine(
+    (s) => !TEXT_FORBIDDEN.test(s),
+    'must not contain control characters other than tab and newlines',
+  );
 
 /**
  * A bare mailbox address, `local@domain`. Display names, angle brackets, whitespace, quotes and

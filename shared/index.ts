@@ -25,6 +25,7 @@ export {
   ResultSchemas,
   SEND_ACTIONS,
   TimeSchema,
+  wellFormedText,
 } from './actions.ts';
 export { CanonicalJsonError, canonicalize } from './canonical-json.ts';
 export type { ErrorCode, ErrorHttpStatus, IssueWording } from './errors.ts';
@@ -53,6 +54,7 @@ export type {
   Posture,
   PostureCheck,
   ProposalRequest,
+  ProposalRequestWire,
   ProposalResponse,
   ProposalStatus,
   ProposalView,

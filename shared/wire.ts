@@ -1,6 +1,13 @@
 // Wire schemas of the agent and operator sockets: what plugins send and what the sidecar answers.
 import { z } from 'zod';
-import { ActionNameSchema } from './actions.ts';
+import {
+  ACTION_NAMES,
+  ACTIONS,
+  type ActionName,
+  ActionNameSchema,
+  type ActionParams,
+  wellFormedText,
+} from './actions.ts';
 
 export const API_VERSION = 'v1';
 
@@ -36,21 +43,49 @@ const CorrelationIdSchema = z
   .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1-128 characters of letters, digits and _.:-');
 
 export const SessionSchema = z.strictObject({
-  id: z.string().min(1).max(256),
-  runtime: z.string().min(1).max(64),
-  toolCallId: z.string().min(1).max(256).optional(),
+  id: wellFormedText(256).min(1),
+  runtime: wellFormedText(64).min(1),
+  toolCallId: wellFormedText(256).min(1).optional(),
 });
 export type Session = z.infer<typeof SessionSchema>;
 
-/** Body of `POST /v1/proposals`. `params` is checked against the action's own schema afterwards. */
-export const ProposalRequestSchema = z.strictObject({
-  action: ActionNameSchema,
-  params: z.record(z.string(), z.unknown()),
-  justification: z.string().max(4096).optional(),
+const requestFields = {
+  justification: wellFormedText(4096).optional(),
   session: SessionSchema.optional(),
   correlationId: CorrelationIdSchema.optional(),
-});
-export type ProposalRequest = z.infer<typeof ProposalRequestSchema>;
+};
+
+/** A validated `POST /v1/proposals` body: one member per action, its params typed by the action's own schema. */
+export type ProposalRequest = {
+  [A in ActionName]: {
+    action: A;
+    params: ActionParams<A>;
+    justification?: string | undefined;
+    session?: Session | undefined;
+    correlationId?: string | undefined;
+  };
+}[ActionName];
+
+/** What a client sends before validation (plugins build it from a tool call whose params they checked). */
+export type ProposalRequestWire = Omit<ProposalRequest, 'action' | 'params'> & {
+  action: ActionName;
+  params: Record<string, unknown>;
+};
+
+/**
+ * Body of `POST /v1/proposals`, validated once at the edge: the action picks the params schema, so what
+ * passes is a typed proposal request and nothing after this point checks the params again.
+ */
+export const ProposalRequestSchema = z.discriminatedUnion(
+  'action',
+  ACTION_NAMES.map((action) =>
+    z.strictObject({ action: z.literal(action), params: ACTIONS[action].params, ...requestFields }),
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? 'must be an action of the catalogue (see GET /v1/catalog)' : undefined,
+  },
+) as unknown as z.ZodType<ProposalRequest>;
 
 export const DecisionViewSchema = z.object({
   effect: EffectSchema,

@@ -4,6 +4,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ActionParams } from '../shared/index.ts';
 import {
   BACKOFF_BASE_MS,
   createGogExecutor,
@@ -53,7 +54,10 @@ async function calls(home: string): Promise<{ argv: string[]; envKeys: string[] 
 }
 
 const READ = ['gmail.get', { messageId: '18c1a0000000a001' }] as const;
-const WRITE = ['gmail.drafts.create', { to: ['a@example.com'], subject: 's', body: 'b' }] as const;
+const WRITE: ['gmail.drafts.create', ActionParams<'gmail.drafts.create'>] = [
+  'gmail.drafts.create',
+  { to: ['a@example.com'], subject: 's', body: 'b' },
+];
 
 describe('exit codes', () => {
   const table: [number, string, GogErrorCode, RegExp][] = [

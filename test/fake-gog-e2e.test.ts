@@ -338,7 +338,7 @@ describe('fake gog end to end through createGogExecutor', () => {
       if (c.action !== 'gmail.drafts.list') params = { ...(c.params as object), draftId };
     }
     const before = (await outbox(home)).length;
-    const outcome = await executor.execute(c.action, params);
+    const outcome = await executor.execute(c.action, ActionParamSchemas[c.action].parse(params));
     const result = ok(outcome);
     c.check(result);
     expect(ResultSchemas[SHAPE[c.action]].safeParse(result).success).toBe(true);

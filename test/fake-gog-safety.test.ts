@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ACTION_NAMES, type ActionName } from '../shared/index.ts';
+import { ACTION_NAMES, type ActionName, ActionParamSchemas } from '../shared/index.ts';
 import {
   bakedProfileBlocks,
   createGogExecutor,
@@ -117,7 +117,7 @@ describe('baked safety profile', () => {
         ACTION_NAMES.map(async (action: ActionName) => {
           // Params that pass validation; the guard runs before any handler reads them.
           const params = VALID_PARAMS[action];
-          const out = await executor.execute(action, params);
+          const out = await executor.execute(action, ActionParamSchemas[action].parse(params));
           observed[action] = !out.ok && out.code === 'GOG_BLOCKED';
           expected[action] = bakedProfileBlocks(name, action) === true;
         }),

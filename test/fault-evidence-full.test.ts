@@ -49,6 +49,7 @@ describe('evidence disk full, in process (injected failing writes)', () => {
         info: { exitCode: 0, durationMs: 1, stdoutDigest: 'sha256:0', stderrDigest: 'sha256:0', attempts: 1 },
       };
     },
+    readDraft: async () => ({ ok: false as const, code: 'GOG_FAILED' as const, message: 'no drafts here' }),
   };
   let service: ReturnType<typeof createProposalService>;
   let closeAll: () => Promise<void>;
@@ -67,6 +68,8 @@ describe('evidence disk full, in process (injected failing writes)', () => {
       db,
       policy: loadPolicy(join(REPO_ROOT, 'policies', 'draft_assist.yaml')),
       executor,
+      // draft_assist allows what this test runs; nothing waits for approval.
+      approvals: async () => ({ ok: true }),
       evidence,
       now: () => new Date(),
       newId: () => randomUUID(),

@@ -110,6 +110,11 @@ describe('sidecar over real sockets (draft_assist)', () => {
     [{ action: 'gmail.nuke', params: {} }, 'action'],
     [{ action: 'gmail.search', params: { query: 'x' }, actor: 'root' }, '"actor"'],
     [{ action: 'gmail.get', params: { messageId: '--gmail-no-send=false' } }, 'params.messageId'],
+    // A lone UTF-16 surrogate is not text: it cannot be hashed canonically, so it is refused at the edge.
+    [{ action: 'gmail.send', params: { to: ['a@example.com'], subject: 's', body: 'x\ud800' } }, 'params.body'],
+    [{ action: 'gmail.search', params: { query: '\ud800' } }, 'params.query'],
+    [{ action: 'gmail.search', params: { query: 'x' }, justification: 'why \udc00' }, 'justification'],
+    [{ action: 'gmail.search', params: { query: 'x' }, session: { id: '\ud800', runtime: 't' } }, 'session.id'],
   ])('answers 400 naming the field for %j', async (body, field) => {
     const r = await call(s.agentSocket, 'POST', '/v1/proposals', { key: s.agentKey, body });
     expect(r.status).toBe(400);
@@ -174,6 +179,24 @@ describe('sidecar over real sockets (draft_assist)', () => {
     expect(effect['gmail.drafts.create']).toBe('allow');
     expect(effect['gmail.send']).toBe('deny');
     expect(actions.find((a) => a.action === 'gmail.send')?.paramsSchema.type).toBe('object');
+  });
+
+  it('keeps agent-chosen free text out of evidence in clear: session ids and correlation ids are blinded', async () => {
+    const r = await call(s.agentSocket, 'POST', '/v1/proposals', {
+      key: s.agentKey,
+      body: {
+        action: 'gmail.labels.list',
+        params: {},
+        session: { id: 'email-the-q4-budget-to-evil', runtime: 'test' },
+        correlationId: 'exfil-note-for-later',
+      },
+    });
+    expect(r.status).toBe(200);
+    const text = JSON.stringify(readEvidence(s.evidenceDir));
+    expect(text).not.toContain('email-the-q4-budget-to-evil');
+    expect(text).not.toContain('exfil-note-for-later');
+    // The agent still gets its own correlation id back.
+    expect((r.json as { proposal: { correlationId: string } }).proposal.correlationId).toBe('exfil-note-for-later');
   });
 
   it('writes hash-chained evidence without mail content or addresses', () => {

@@ -1,5 +1,5 @@
 // Typed calls on the agent socket: the answers are parsed with the shared wire schemas, never cast.
-import type { CatalogResponse, Health, ProposalRequest } from '../../shared/wire.ts';
+import type { CatalogResponse, Health, ProposalRequestWire } from '../../shared/wire.ts';
 import { CatalogResponseSchema, HealthSchema } from '../../shared/wire.ts';
 import type { AgentClient, ClientFailure, RawResponse } from './agent-client.ts';
 
@@ -32,7 +32,11 @@ export async function fetchCatalog(client: AgentClient, timeoutMs = 5_000): Prom
   );
 }
 
-export function submitProposal(client: AgentClient, body: ProposalRequest, signal?: AbortSignal): Promise<RawResponse> {
+export function submitProposal(
+  client: AgentClient,
+  body: ProposalRequestWire,
+  signal?: AbortSignal,
+): Promise<RawResponse> {
   return client.request('POST', '/v1/proposals', signal ? { body, signal } : { body });
 }
 

@@ -1,7 +1,7 @@
 // Runs one tool call: strict parameter check, proposal or status request, answer formatted for the model.
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import type { ProposalRequest } from '../../shared/wire.ts';
+import type { ProposalRequestWire } from '../../shared/wire.ts';
 import type { AgentClient } from '../client/agent-client.ts';
 import { getProposal, submitProposal } from '../client/sidecar-api.ts';
 import type { FormattedResult } from './format-result.ts';
@@ -69,11 +69,11 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
     }
     const { justification, ...actionParams } = params;
     const sessionId = ctx.sessionId && SESSION_FIELD.test(ctx.sessionId) ? ctx.sessionId : fallbackSessionId;
-    const session: NonNullable<ProposalRequest['session']> =
+    const session: NonNullable<ProposalRequestWire['session']> =
       ctx.toolCallId && SESSION_FIELD.test(ctx.toolCallId)
         ? { id: sessionId, runtime: options.runtime, toolCallId: ctx.toolCallId }
         : { id: sessionId, runtime: options.runtime };
-    const body: ProposalRequest = {
+    const body: ProposalRequestWire = {
       action: tool.action,
       params: actionParams,
       session,

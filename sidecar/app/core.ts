@@ -1,11 +1,11 @@
 // The sidecar's core without sockets: proposals, approvals and (given an owner) the content and outbound guard.
 import { randomUUID } from 'node:crypto';
-import { type ApproverKeyring, createApprovalService } from '../approval/index.ts';
+import { type ApproverKeyring, createApprovalService, createExecutionCheck } from '../approval/index.ts';
 import type { EvidenceLog } from '../evidence/index.ts';
 import type { GogExecutor } from '../exec/index.ts';
 import { createGuard } from '../guard/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
-import { createProposalService } from '../proposals/index.ts';
+import { createLockdownStore, createProposalService } from '../proposals/index.ts';
 import type { StateDb } from '../state/index.ts';
 
 export interface CoreDeps {
@@ -23,10 +23,19 @@ export interface CoreDeps {
 }
 
 export function createCore(deps: CoreDeps) {
+  // Built leaf first: the lockdown store and the execution-time approval check need nothing else, the guard
+  // needs the lockdown state, the proposals need guard and check, the approvals apply decisions to proposals.
+  const lockdowns = createLockdownStore(deps.db);
   const guard = deps.owner
-    ? createGuard({ db: deps.db, policy: deps.policy, executor: deps.executor, owner: deps.owner, now: deps.now })
+    ? createGuard({
+        db: deps.db,
+        policy: deps.policy,
+        executor: deps.executor,
+        owner: deps.owner,
+        now: deps.now,
+        lockdown: (principal) => lockdowns.state(principal),
+      })
     : null;
-  let approvals: ReturnType<typeof createApprovalService> | null = null;
   const proposals = createProposalService({
     db: deps.db,
     policy: deps.policy,
@@ -34,14 +43,12 @@ export function createCore(deps: CoreDeps) {
     evidence: deps.evidence,
     now: deps.now,
     newId: deps.newId ?? (() => randomUUID()),
-    hooks: {
-      ...(guard ? guard.hooks : {}),
-      // INVARIANT: execution re-verifies the stored signatures; approvals exists before anything executes.
-      verifyApprovals: (row, hash) => approvals!.verifyForExecution(row, hash),
-    },
+    lockdowns,
+    guard: guard ? { facts: { gather: guard.gather }, execution: guard.execution } : undefined,
+    approvals: createExecutionCheck({ db: deps.db, policy: deps.policy, keyring: deps.keyring }),
     ...(deps.onError ? { onError: deps.onError } : {}),
   });
-  approvals = createApprovalService({
+  const approvals = createApprovalService({
     db: deps.db,
     policy: deps.policy,
     proposals,

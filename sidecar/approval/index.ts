@@ -1,5 +1,6 @@
 // Approvals: approver keys, signed statements, and applying decisions with quorum and binding.
 
+export { createExecutionCheck, quorumOf } from './execution-check.ts';
 export type { ApprovalMode, ApproverKeyring } from './keys.ts';
 export {
   ApproverKeyError,

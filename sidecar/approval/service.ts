@@ -2,9 +2,10 @@
 import { ACTION_CLASS, DecisionPayloadSchema, LockdownPayloadSchema } from '../../shared/index.ts';
 import { MailwardenError } from '../errors.ts';
 import type { EvidenceLog } from '../evidence/index.ts';
-import { type CompiledPolicy, evaluatePolicy } from '../policy/index.ts';
+import type { CompiledPolicy } from '../policy/index.ts';
 import { type ProposalRow, type ProposalService, toView, unsealProposal } from '../proposals/index.ts';
 import { durably, type StateDb } from '../state/index.ts';
+import { quorumOf } from './execution-check.ts';
 import type { ApproverKeyring } from './keys.ts';
 import { verifyStatement } from './statements.ts';
 
@@ -21,7 +22,7 @@ export interface ApprovalServiceDeps {
   readonly now: () => Date;
   readonly skewSeconds: number;
   /** Extra facts for the approval card (derived recipients, thread, escalations). */
-  readonly describe?: (row: ProposalRow) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  readonly describe?: (row: ProposalRow) => Record<string, unknown>;
 }
 
 export function createApprovalService(deps: ApprovalServiceDeps) {
@@ -34,9 +35,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
   const iso = () => deps.now().toISOString();
   const allowedApprovers = new Set(deps.policy.policy.approvals.approvers);
 
-  function quorumFor(row: ProposalRow): number {
-    return deps.policy.policy.approvals.quorum[ACTION_CLASS[row.action]];
-  }
+  const quorumFor = (row: ProposalRow) => quorumOf(deps.policy, row);
 
   async function refuse(
     proposalId: string | null,
@@ -151,48 +150,6 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     return [...new Set(rows.filter((r) => r.decision === 'approve').map((r) => r.approver))];
   }
 
-  /**
-   * Execution-time re-check: re-verify every stored signature against the hash re-computed from the stored bytes.
-   * SECURITY: a state-database writer who edits the proposal, the hash or the decision cannot make it executable.
-   */
-  async function verifyForExecution(
-    row: ProposalRow,
-    hash: string,
-  ): Promise<{ ok: true } | { ok: false; reason: string }> {
-    const unsealed = unsealProposal(row.canonical, hash);
-    if (!unsealed.ok) return { ok: false, reason: unsealed.reason };
-    const storedDecision = JSON.parse(row.decision) as { effect?: string };
-    const policyNow = evaluatePolicy(deps.policy, {
-      action: row.action,
-      principal: row.principal,
-      lockdown: { global: null, principal: null },
-    });
-    const needsApproval = storedDecision.effect !== 'allow' || !policyNow.ok || policyNow.decision.effect !== 'allow';
-    if (!needsApproval) return { ok: true };
-    const rows = approvalsOf.all(row.id) as { approver: string; decision: string; jws: string }[];
-    const valid = new Set<string>();
-    for (const r of rows) {
-      if (r.decision !== 'approve') continue;
-      // Expiry was checked when the statement arrived; here only the binding and the key matter.
-      const check = await verifyStatement(r.jws, DecisionPayloadSchema, deps.keyring, {
-        now: new Date(0),
-        skewSeconds: Number.MAX_SAFE_INTEGER,
-      });
-      if (
-        check.ok &&
-        check.payload.proposalId === row.id &&
-        check.payload.proposalHash === hash &&
-        check.payload.decision === 'approve'
-      ) {
-        valid.add(check.approver);
-      }
-    }
-    const needed = quorumFor(row);
-    return valid.size >= needed
-      ? { ok: true }
-      : { ok: false, reason: `only ${valid.size} of ${needed} required approvals verify against the stored proposal` };
-  }
-
   async function lockdown(jws: string): Promise<{ lockdown: boolean; scope: string }> {
     const check = await verifyStatement(jws, LockdownPayloadSchema, deps.keyring, {
       now: deps.now(),
@@ -229,11 +186,11 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       integrity: unsealed.ok ? 'ok' : `TAMPERED: ${unsealed.reason}`,
       approvals: rows.map((r) => ({ approver: r.approver, decision: r.decision, at: r.at })),
       quorum: quorumFor(rec.row),
-      ...(deps.describe ? await deps.describe(rec.row) : {}),
+      ...(deps.describe ? deps.describe(rec.row) : {}),
     };
   }
 
-  return { decide, lockdown, card, verifyForExecution };
+  return { decide, lockdown, card };
 }
 
 export type ApprovalService = ReturnType<typeof createApprovalService>;

@@ -55,6 +55,20 @@ function formatCard(card: Record<string, unknown>): string {
       `  bcc:       ${list(params.bcc)}`,
     );
   }
+  // A draft being sent: what it holds as gog has it now, which is what the approval binds.
+  const draft = card.draft as
+    | { to: string[]; cc: string[]; bcc: string[]; subject: string; body: string; digest: string }
+    | undefined;
+  if (draft) {
+    lines.push(
+      `  draft to:  ${list(draft.to)}`,
+      `  draft cc:  ${list(draft.cc)}`,
+      `  draft bcc: ${list(draft.bcc)}`,
+      `  subject:   ${JSON.stringify(draft.subject)}`,
+      `  body:      ${draft.body.split('\n').join('\n             ')}`,
+      `  draft digest: ${draft.digest} (sending refuses a draft that no longer matches it)`,
+    );
+  }
   if (Array.isArray(card.derivedRecipients) && card.derivedRecipients.length > 0) {
     lines.push(
       `  derived:   ${(card.derivedRecipients as { address: string; source: string }[]).map((r) => `${r.address} (${r.source})`).join(', ')}`,

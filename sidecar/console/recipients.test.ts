@@ -16,15 +16,28 @@ describe('markRecipients', () => {
 
   it('marks every field, including bcc and attendees, and allowlisted addresses and domains', () => {
     const card = {
-      params: { to: ['a@example.com'], cc: ['p@partner.io'], bcc: ['x@leak.net'], attendees: ['s@sub.trusted.org'] },
+      params: { to: ['a@example.com'], cc: ['p@partner.io'], bcc: ['x@leak.net'], attendees: ['s@trusted.org'] },
       allowlist: { recipients: ['P@partner.io'], domains: ['trusted.org'] },
     };
     expect(markRecipients(card, ACCOUNT)).toEqual([
       { address: 'a@example.com', source: 'to', kind: 'internal' },
       { address: 'p@partner.io', source: 'cc', kind: 'allowlisted' },
       { address: 'x@leak.net', source: 'bcc', kind: 'outside' },
-      { address: 's@sub.trusted.org', source: 'attendee', kind: 'allowlisted' },
+      { address: 's@trusted.org', source: 'attendee', kind: 'allowlisted' },
     ]);
+  });
+
+  it('shows a subdomain of an allowlisted domain as outside, as the outbound rules treat it', () => {
+    const card = { params: { to: ['s@sub.trusted.org'] }, allowDomains: ['trusted.org'] };
+    expect(markRecipients(card, ACCOUNT)).toEqual([{ address: 's@sub.trusted.org', source: 'to', kind: 'outside' }]);
+  });
+
+  it('shows the standing the sidecar stated on the card', () => {
+    const card = {
+      params: { to: ['a@partner.io'] },
+      derivedRecipients: [{ address: 'a@partner.io', source: 'to', standing: 'allowlisted' }],
+    };
+    expect(markRecipients(card, ACCOUNT)).toEqual([{ address: 'a@partner.io', source: 'to', kind: 'allowlisted' }]);
   });
 
   it('counts the internal domains a card carries as internal', () => {

@@ -22,7 +22,13 @@ const CardRecipientsSchema = z.object({
     })
     .nullish(),
   derivedRecipients: z
-    .array(z.object({ address: z.string().max(320), source: z.string().max(64) }))
+    .array(
+      z.object({
+        address: z.string().max(320),
+        source: z.string().max(64),
+        standing: z.enum(['internal', 'allowlisted', 'outside']).optional(),
+      }),
+    )
     .max(5000)
     .optional()
     .catch(undefined),
@@ -41,9 +47,11 @@ const domainOf = (address: string) => {
 };
 
 /**
- * Internal means the account's own domain (the `gog.account` of the config) or a domain the card lists in
+ * The sidecar states each recipient's standing on the card (judged by the same code that enforces the rules);
+ * that standing is shown as is. Only for cards that carry none is it worked out here, the same way:
+ * internal means the account's own domain (the `gog.account` of the config) or a domain the card lists in
  * `internalDomains` (the policy's outbound.internalDomains); allowlisted means named by an
- * allowlist the card carries (exact address, or a domain and its subdomains); everything else is outside.
+ * allowlist the card carries (exact address, or exactly that domain); everything else is outside.
  */
 export function markRecipients(card: unknown, account: string): MarkedRecipient[] {
   const parsed = CardRecipientsSchema.safeParse(card);
@@ -64,17 +72,20 @@ export function markRecipients(card: unknown, account: string): MarkedRecipient[
     // SECURITY: an exact domain match only; "example.com.evil.net" is not internal for "example.com".
     if (internal.has(d)) return 'internal';
     if (allowAddresses.has(a)) return 'allowlisted';
-    if (allowDomains.some((x) => x !== '' && (d === x || d.endsWith(`.${x}`)))) return 'allowlisted';
+    // SECURITY: exactly the domain, as enforcement matches it; a subdomain must be listed itself.
+    if (allowDomains.some((x) => x !== '' && d === x)) return 'allowlisted';
     return 'outside';
   };
 
   const out: MarkedRecipient[] = [];
   const seen = new Set<string>();
+  const stated = new Map<string, RecipientKind>();
+  for (const r of c.derivedRecipients ?? []) if (r.standing) stated.set(r.address.toLowerCase(), r.standing);
   const add = (address: string, source: string) => {
     const key = `${source}\u0000${address.toLowerCase()}`;
     if (seen.has(key)) return;
     seen.add(key);
-    out.push({ address, source, kind: kindOf(address) });
+    out.push({ address, source, kind: stated.get(address.toLowerCase()) ?? kindOf(address) });
   };
   for (const source of ['to', 'cc', 'bcc', 'attendees'] as const) {
     for (const a of c.params?.[source] ?? []) add(a, source === 'attendees' ? 'attendee' : source);

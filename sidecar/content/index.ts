@@ -16,8 +16,15 @@ export { CalendarPolicySchema, ContentPolicySchema, OutboundPolicySchema } from 
 export { stripQuotedHistory } from './quoted-history.ts';
 export type { CalendarWindow } from './read-bounds.ts';
 export { calendarBounds, clampCalendarWindow, clampMax, clampSearchQuery, lookbackCutoff } from './read-bounds.ts';
-export type { DerivedRecipient, OriginalMessage, RecipientSource, Recipients } from './recipients.ts';
-export { deriveRecipients } from './recipients.ts';
+export type {
+  DerivedRecipient,
+  OriginalMessage,
+  RecipientSource,
+  Recipients,
+  Standing,
+  StandingPolicy,
+} from './recipients.ts';
+export { deriveRecipients, judgeRecipient, standingOf } from './recipients.ts';
 export type { FilteredResult, ResultPolicy } from './result-filter.ts';
 export { filterResult } from './result-filter.ts';
 export type { SecurityKind, SecurityMatch, SecurityVerdict } from './security-mail.ts';

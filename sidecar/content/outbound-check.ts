@@ -2,7 +2,7 @@
 import { ACTIONS, type ActionName } from '../../shared/index.ts';
 import { extractAddresses, parseAddress } from './address.ts';
 import type { CalendarPolicy, OutboundPolicy } from './policy-schema.ts';
-import type { OriginalMessage, Recipients } from './recipients.ts';
+import { judgeRecipient, type OriginalMessage, type Recipients } from './recipients.ts';
 import { detectSecurityMail } from './security-mail.ts';
 import { longestKnownExcerpt, shingles } from './session-taint.ts';
 
@@ -113,9 +113,7 @@ export function checkOutbound(input: OutboundInput): OutboundVerdict {
   // An allowlist is in force once either list names anyone; it binds replies as much as new mail.
   const allowlistActive = policy.allowRecipients.length > 0 || policy.allowDomains.length > 0;
   if (allowlistActive) {
-    const outside = unique.filter(
-      (p) => !policy.allowRecipients.includes(p.address) && !policy.allowDomains.includes(p.domain),
-    );
+    const outside = unique.filter((p) => !judgeRecipient(p, policy).allowlisted);
     if (outside.length > 0) {
       deny.push({
         rule: 'outbound.allowlist',
@@ -139,7 +137,7 @@ export function checkOutbound(input: OutboundInput): OutboundVerdict {
 
   if (policy.exfiltrationGuard.enabled && (isMail || isCalendar)) {
     const session = input.session;
-    const external = unique.filter((p) => !policy.internalDomains.includes(p.domain));
+    const external = unique.filter((p) => !judgeRecipient(p, policy).internal);
     if (session?.readExternal && external.length > 0) {
       approve.push({
         rule: 'exfiltration.external_after_untrusted_read',

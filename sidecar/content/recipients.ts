@@ -104,3 +104,32 @@ export function deriveRecipients(
   const recipients = [...new Set(filtered.map((d) => d.address))];
   return { recipients, derived: filtered, complete };
 }
+
+/** How the outbound rules see one recipient. */
+export type Standing = 'internal' | 'allowlisted' | 'outside';
+
+export interface StandingPolicy {
+  readonly internalDomains: readonly string[];
+  readonly allowRecipients: readonly string[];
+  readonly allowDomains: readonly string[];
+}
+
+/**
+ * The one judgement of a parsed recipient (lower-cased address and domain): inside the organisation, on an
+ * allowlist. SECURITY: domains match exactly; a subdomain or a look-alike suffix is neither.
+ */
+export function judgeRecipient(
+  r: { readonly address: string; readonly domain: string },
+  policy: StandingPolicy,
+): { readonly internal: boolean; readonly allowlisted: boolean } {
+  return {
+    internal: policy.internalDomains.includes(r.domain),
+    allowlisted: policy.allowRecipients.includes(r.address) || policy.allowDomains.includes(r.domain),
+  };
+}
+
+/** A recipient's standing as the approval card shows it: internal wins over allowlisted. */
+export function standingOf(r: { readonly address: string; readonly domain: string }, policy: StandingPolicy): Standing {
+  const j = judgeRecipient(r, policy);
+  return j.internal ? 'internal' : j.allowlisted ? 'allowlisted' : 'outside';
+}

@@ -35,6 +35,11 @@ export interface StaleReservation {
 export interface SendCaps {
   /** Takes `count` sends from the caps, or says which cap is full. Atomic across connections and processes. */
   reserve(principal: string, count?: number): ReserveResult;
+  /**
+   * Whether `count` more sends fit right now, without taking them: a fact for the decision at submission.
+   * Only `reserve` just before the side effect counts.
+   */
+  headroom(principal: string, count?: number): { ok: true } | Extract<ReserveResult, { ok: false }>;
   /** The send succeeded: the reservation becomes a counted send. False if it was unknown or already settled. */
   commit(reservationId: string): boolean;
   /** The send failed: the reservation no longer counts. False if it was unknown or already committed. */
@@ -95,9 +100,7 @@ export function createSendCaps(
       ? ''
       : `; the oldest counted send leaves the window at ${new Date(oldest + windowMs).toISOString()}`;
 
-  const reserveTx = db.transaction((principal: string, count: number): ReserveResult => {
-    const t = now().getTime();
-    prune.run(bucket, t - 2 * DAY_MS);
+  function check(principal: string, count: number, t: number): { ok: true } | Extract<ReserveResult, { ok: false }> {
     const hour = sumSince.get(bucket, principal, t - HOUR_MS);
     const hourTotal = hour?.total ?? 0;
     if (hourTotal + count > caps.perHour) {
@@ -116,12 +119,23 @@ export function createSendCaps(
         message: `daily send cap reached: ${dayTotal} of ${caps.perDay} used in the last 24 hours (caps.perDay)${until(day?.oldest ?? null, DAY_MS)}`,
       };
     }
+    return { ok: true };
+  }
+
+  const reserveTx = db.transaction((principal: string, count: number): ReserveResult => {
+    const t = now().getTime();
+    prune.run(bucket, t - 2 * DAY_MS);
+    const room = check(principal, count, t);
+    if (!room.ok) return room;
     const id = newId();
     insert.run(id, bucket, principal, count, t);
     return { ok: true, reservationId: id };
   });
 
   return {
+    headroom(principal, count = 1) {
+      return check(principal, count, now().getTime());
+    },
     reserve(principal, count = 1) {
       if (!Number.isInteger(count) || count < 1) {
         throw new RangeError(`send caps: count must be a positive integer, got ${String(count)}`);

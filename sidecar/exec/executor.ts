@@ -6,13 +6,15 @@ import {
   ACTION_RESULT_SCHEMAS,
   type ActionName,
   ActionParamSchemas,
+  type ActionParams,
   describeIssue,
   sha256Digest,
 } from '../../shared/index.ts';
 import { codeForExit, GOG_EXIT, gogErrorLine, type MessageContext, messageFor } from './exit-codes.ts';
-import { attachmentOutPath, GogPlanError, normaliseOutput, planGogCall } from './plan.ts';
+import { normalise } from './normalise.ts';
+import { attachmentOutPath, GogPlanError, normaliseOutput, planDraftRead, planGogCall } from './plan.ts';
 import { type ProcessResult, runProcess } from './run-process.ts';
-import type { GogConfig, GogErrorCode, GogExecutor, GogOutcome, GogRunInfo } from './types.ts';
+import type { DraftRead, GogConfig, GogErrorCode, GogExecutor, GogOutcome, GogRunInfo } from './types.ts';
 
 export interface GogExecutorDeps {
   readonly now?: () => number;
@@ -186,7 +188,57 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
     return { attachment: { ...meta, messageId: p.messageId, dataBase64: data.toString('base64') } };
   }
 
-  async function execute(action: ActionName, rawParams: unknown, signal?: AbortSignal): Promise<GogOutcome> {
+  /** One read-only gog call outside the catalogue (a fact the decision needs), mapped like any read. */
+  async function readDraft(draftId: string, signal?: AbortSignal): Promise<DraftRead> {
+    const plan = planDraftRead(draftId, cfg);
+    const mutating = false;
+    const ctx = (extra: Partial<MessageContext> = {}): MessageContext => ({
+      cfg,
+      action: 'gmail.drafts.list',
+      exitCode: null,
+      line: '',
+      attempts: 0,
+      mutating,
+      ...extra,
+    });
+    let keyringPassword: string | undefined;
+    if (cfg.keyringPasswordFile !== undefined) {
+      try {
+        keyringPassword = (await readFile(cfg.keyringPasswordFile, 'utf8')).replace(/\r?\n$/, '');
+      } catch {
+        return {
+          ok: false,
+          code: 'GOG_CONFIG',
+          message: messageFor('GOG_CONFIG', ctx({ line: 'keyring password file unreadable' })),
+        };
+      }
+    }
+    const { res, attempts } = await runWithRetry('gmail.drafts.list', plan.argv, undefined, signal, keyringPassword);
+    if (res.kind !== 'exited' || res.exitCode !== GOG_EXIT.OK) {
+      const line = gogErrorLine(res.stderr.toString('utf8'));
+      const code: GogErrorCode =
+        res.kind === 'timeout'
+          ? 'GOG_TIMEOUT'
+          : res.kind === 'spawn_error'
+            ? 'GOG_MISSING_BINARY'
+            : res.exitCode === null || res.exitCode === undefined
+              ? 'GOG_FAILED'
+              : codeForExit(res.exitCode, line);
+      return { ok: false, code, message: messageFor(code, ctx({ exitCode: res.exitCode ?? null, line, attempts })) };
+    }
+    try {
+      return { ok: true, draft: normalise.draftGet(JSON.parse(res.stdout.toString('utf8'))) };
+    } catch (e) {
+      const detail = e instanceof Error ? e.message.slice(0, 300) : 'unexpected output';
+      return { ok: false, code: 'GOG_BAD_OUTPUT', message: messageFor('GOG_BAD_OUTPUT', ctx({ detail })) };
+    }
+  }
+
+  async function execute<A extends ActionName>(
+    action: A,
+    rawParams: ActionParams<A>,
+    signal?: AbortSignal,
+  ): Promise<GogOutcome> {
     try {
       return await executeOnce(action, rawParams, signal);
     } finally {
@@ -196,5 +248,5 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
     }
   }
 
-  return { execute };
+  return { execute, readDraft };
 }

@@ -94,6 +94,7 @@ export const GogOutputSchemas = {
     threadId: z.string().optional(),
   }),
   draftDeleted: z.object({ deleted: z.boolean(), draftId: z.string() }),
+  draftGet: z.object({ draft: z.object({ id: z.string(), message: GogApiMessageSchema.nullable().optional() }) }),
   sent: z.object({ messageId: z.string(), threadId: z.string(), from: z.string().optional() }),
   events: z.object({
     events: z.array(z.record(z.string(), z.unknown())).nullable(),

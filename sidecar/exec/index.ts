@@ -10,9 +10,18 @@ export { DEMO_MAILBOX, FAKE_GOG_BINARY, prepareFakeGogHome } from './fake-gog-ho
 export type { GogConfigFile, GogConfigSync } from './gog-config.ts';
 export { gogConfigFor, syncGogConfig } from './gog-config.ts';
 export { GogOutputError } from './normalise.ts';
-export { attachmentOutPath, GogPlanError, globalFlags, normaliseOutput, planGogCall } from './plan.ts';
+export {
+  attachmentOutPath,
+  baseFlags,
+  GogPlanError,
+  globalFlags,
+  normaliseOutput,
+  planDraftRead,
+  planGogCall,
+} from './plan.ts';
 export { gogEnv } from './run-process.ts';
 export type {
+  DraftRead,
   GogConfig,
   GogErrorCode,
   GogExecutor,

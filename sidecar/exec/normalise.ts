@@ -216,6 +216,11 @@ export const normalise = {
     const o = parse(GogOutputSchemas.draftDeleted, json, 'gmail drafts delete');
     return { deleted: o.deleted, draftId: o.draftId };
   },
+  draftGet(json: unknown): Message & { draftId: string } {
+    const o = parse(GogOutputSchemas.draftGet, json, 'gmail drafts get');
+    if (!o.draft.message) throw new GogOutputError(`gmail drafts get: draft ${o.draft.id} has no message`);
+    return { ...messageFromApi(o.draft.message), draftId: o.draft.id };
+  },
   sent(json: unknown, what: string): ActionResult<'gmail.send'> {
     const o = parse(GogOutputSchemas.sent, json, what);
     return { messageId: o.messageId, threadId: o.threadId };

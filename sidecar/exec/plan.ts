@@ -5,11 +5,17 @@ import type { GogConfig, GogPlan } from './types.ts';
 
 export { attachmentOutPath, GogPlanError } from './argv.ts';
 
-/** The fixed global flags every call starts with. */
-export function globalFlags(action: ActionName, cfg: GogConfig): string[] {
-  const command = gogCommand(action);
+/** The fixed global flags every gog call starts with. */
+export function baseFlags(cfg: GogConfig): string[] {
   const flags = ['--json', '--no-input', '--account', cfg.account, '--home', cfg.home];
   if (cfg.noSend) flags.push('--gmail-no-send');
+  return flags;
+}
+
+/** The fixed global flags of one action's call. */
+export function globalFlags(action: ActionName, cfg: GogConfig): string[] {
+  const command = gogCommand(action);
+  const flags = baseFlags(cfg);
   if (cfg.wrapUntrusted && command.wrap) flags.push('--wrap-untrusted');
   if (command.force) flags.push('--force');
   return flags;
@@ -29,6 +35,11 @@ export function planGogCall<A extends ActionName>(action: A, params: ActionParam
     ...(parts.positionals === undefined || parts.positionals.length === 0 ? [] : ['--', ...parts.positionals]),
   ];
   return parts.stdin === undefined ? { argv } : { argv, stdin: parts.stdin };
+}
+
+/** `gog gmail drafts get`: the draft as gog holds it, read to decide on and bind what a send will carry. */
+export function planDraftRead(draftId: string, cfg: GogConfig): GogPlan {
+  return { argv: [...baseFlags(cfg), 'gmail', 'drafts', 'get', '--', draftId] };
 }
 
 /** gog's JSON for one action in the action's result shape (gmail.attachment: the file gog wrote). */

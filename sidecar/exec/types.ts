@@ -1,5 +1,5 @@
 // The contract between proposals/ and the gog execution path.
-import type { ActionName } from '../../shared/index.ts';
+import type { ActionName, ActionParams, Message } from '../../shared/index.ts';
 
 export interface GogConfig {
   /** Absolute path of the gog (or fake gog) executable. */
@@ -63,6 +63,13 @@ export type GogOutcome =
       readonly info: GogRunInfo;
     };
 
+/** A draft as gog holds it (`gmail drafts get`), in the contract's message shape. */
+export type DraftRead =
+  | { readonly ok: true; readonly draft: Message & { readonly draftId: string } }
+  | { readonly ok: false; readonly code: GogErrorCode; readonly message: string };
+
 export interface GogExecutor {
-  execute(action: ActionName, params: unknown, signal?: AbortSignal): Promise<GogOutcome>;
+  execute<A extends ActionName>(action: A, params: ActionParams<A>, signal?: AbortSignal): Promise<GogOutcome>;
+  /** Reads a draft's real recipients, subject, body and attachments; never changes anything. */
+  readDraft(draftId: string, signal?: AbortSignal): Promise<DraftRead>;
 }

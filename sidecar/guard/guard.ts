@@ -1,270 +1,148 @@
-// Wires the content and outbound controls into the proposal life cycle: read bounds before gog, filters after,
-// recipient checks and the exfiltration guard at submission, send caps around the side effect.
+// Wires the content and outbound controls into the proposal life cycle: facts for the decision at submission,
+// the draft re-check and send caps around the side effect, read bounds before gog and filters after.
+import { ACTION_CLASS, type Sha256Digest } from '../../shared/index.ts';
 import {
-  ACTION_CLASS,
-  ACTION_NAMES,
-  ACTIONS,
-  type ActionName,
-  type Message,
-  MessageSchema,
-  OUTBOUND_ACTIONS,
-  SEND_ACTIONS,
-} from '../../shared/index.ts';
-import {
-  checkCalendarWrite,
-  checkOutbound,
   clampCalendarWindow,
   clampMax,
   clampSearchQuery,
   createSendCaps,
-  deriveRecipients,
-  extractAddresses,
   filterResult,
-  type OriginalMessage,
-  type OutboundVerdict,
-  parseAddress,
   type SendCaps,
 } from '../content/index.ts';
 import type { GogExecutor } from '../exec/index.ts';
-import type { CompiledPolicy } from '../policy/index.ts';
-import type { Assessment, Preflight, ProposalHooks, ProposalRow, StoredProposal } from '../proposals/index.ts';
-import { unsealProposal } from '../proposals/index.ts';
+import type { CompiledPolicy, LockdownState } from '../policy/index.ts';
+import type { Preflight, ProposalRow, StoredProposal } from '../proposals/index.ts';
 import type { StateDb } from '../state/index.ts';
+import { capsBucket, createFactGatherer, draftDigest, type GatheredFacts } from './facts.ts';
 import { createTaintStore } from './taint-store.ts';
-
-/** Calendar writes: the calendar rules (writes enabled, allowlisted calendar) apply to each. */
-const CALENDAR_WRITES: ReadonlySet<ActionName> = new Set(
-  ACTION_NAMES.filter((a) => ACTION_CLASS[a] === 'calendar_write'),
-);
-/** Calendar writes that can put mail in front of attendees. */
-const CALENDAR_INVITES: ReadonlySet<ActionName> = new Set(
-  ACTION_NAMES.filter((a) => ACTIONS[a].reaches === 'attendees' && ACTIONS[a].delivers),
-);
 
 export interface GuardDeps {
   readonly db: StateDb;
   readonly policy: CompiledPolicy;
-  /** Reads the guard itself needs (the message being replied to or forwarded, its thread). */
+  /** Reads the guard itself needs (the message being replied to or forwarded, its thread, a draft). */
   readonly executor: GogExecutor;
   /** The mailbox owner, never counted as a recipient. */
   readonly owner: string;
   readonly now: () => Date;
+  readonly lockdown: (principal: string) => LockdownState;
+}
+
+/** What the content controls do around one execution. */
+export interface ExecutionControls {
+  /** Runs after the claim and before gog: the send-cap reservation. */
+  preflight(p: StoredProposal): Preflight;
+  /** What was approved is still what will leave: the draft as gog holds it now against the sealed digest. */
+  recheck(
+    p: StoredProposal,
+    bound: Sha256Digest | undefined,
+  ): Promise<{ ok: true } | { ok: false; code: string; message: string }>;
+  /**
+   * The parameters gog is actually given (read bounds applied), or a result that makes the call needless
+   * (a calendar window the policy clamps to nothing).
+   */
+  prepare(p: StoredProposal): { params: StoredProposal['params'] } | { result: unknown };
+  /** Filters what gog returned before anyone sees or stores it, and remembers what the agent read. */
+  filter(p: StoredProposal, result: unknown): unknown;
 }
 
 export interface Guard {
-  readonly hooks: Required<Pick<ProposalHooks, 'assess' | 'preflight' | 'filterResult' | 'prepareParams'>>;
-  /** Facts for the approval card: every recipient, where it came from and how the policy sees it. */
-  describe(row: ProposalRow): Promise<Record<string, unknown>>;
+  gather(p: StoredProposal): Promise<GatheredFacts>;
+  readonly execution: ExecutionControls;
+  /** The approval card's facts, as they were gathered when the proposal was decided. */
+  describe(row: ProposalRow): Record<string, unknown>;
 }
 
-function asAssessment(v: OutboundVerdict): Assessment | null {
-  return v.effect === 'allow' ? null : { effect: v.effect, rules: v.rules, message: v.message };
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
 
 export function createGuard(deps: GuardDeps): Guard {
   const { policy } = deps.policy;
   const taint = createTaintStore(deps.db, deps.now);
-  const mailCaps: SendCaps = createSendCaps(deps.db, policy.outbound.caps, deps.now, { bucket: 'mail' });
-  const calendarCaps: SendCaps = createSendCaps(deps.db, policy.calendar.writes.caps, deps.now, { bucket: 'calendar' });
+  const caps: Record<'mail' | 'calendar', SendCaps> = {
+    mail: createSendCaps(deps.db, policy.outbound.caps, deps.now, { bucket: 'mail' }),
+    calendar: createSendCaps(deps.db, policy.calendar.writes.caps, deps.now, { bucket: 'calendar' }),
+  };
+  // Without a configured organisation, the owner's own domain is internal: mail to colleagues is not "outside".
   const internalDomains =
     policy.outbound.internalDomains.length > 0 ? policy.outbound.internalDomains : [domainOf(deps.owner)];
-  // Without a configured organisation, the owner's own domain is internal: mail to colleagues is not "outside".
-  const outbound = { ...policy.outbound, internalDomains };
-
-  async function readMessage(messageId: string): Promise<OriginalMessage | null> {
-    const out = await deps.executor.execute('gmail.get', { messageId });
-    if (!out.ok) return null;
-    const parsed = MessageSchema.safeParse((out.result as { message?: unknown }).message);
-    return parsed.success ? parsed.data : null;
-  }
-
-  async function readThread(threadId: string): Promise<Message[] | null> {
-    const out = await deps.executor.execute('gmail.thread.get', { threadId });
-    if (!out.ok) return null;
-    const messages = (out.result as { thread?: { messages?: unknown[] } }).thread?.messages ?? [];
-    return messages.flatMap((m) => {
-      const parsed = MessageSchema.safeParse(m);
-      return parsed.success ? [parsed.data] : [];
-    });
-  }
-
-  async function threadParticipants(threadId: string): Promise<string[] | null> {
-    const messages = await readThread(threadId);
-    return messages ? messages.flatMap((m) => [m.from, ...m.to, ...m.cc].flatMap(extractAddresses)) : null;
-  }
-
-  const draftRows = deps.db.prepare(
-    `SELECT canonical, hash, result FROM proposals
-      WHERE action IN ('gmail.drafts.create', 'gmail.drafts.update') AND status = 'executed'
-      ORDER BY updated_at DESC LIMIT 1000`,
+  const capsFor = (p: StoredProposal): SendCaps | null => {
+    const bucket = capsBucket(p, deps.policy);
+    return bucket ? caps[bucket] : null;
+  };
+  const pendingSend = deps.db.prepare(
+    `SELECT id FROM proposals
+      WHERE action = 'gmail.drafts.send' AND status IN ('pending_approval', 'approved')
+        AND json_extract(canonical, '$.params.draftId') = ? LIMIT 1`,
   );
-
-  /**
-   * A draft's current recipients, as mailwarden last wrote them. Drafts made elsewhere are unknown, and the
-   * outbound check refuses to send what it cannot see.
-   */
-  function knownDraft(draftId: string): OriginalMessage | null {
-    for (const row of draftRows.all() as { canonical: string; hash: string; result: string | null }[]) {
-      const unsealed = unsealProposal(row.canonical, row.hash);
-      if (!unsealed.ok) continue;
-      const params = unsealed.proposal.params;
-      const resultId = row.result ? (JSON.parse(row.result) as { draftId?: unknown }).draftId : undefined;
-      const id = unsealed.proposal.action === 'gmail.drafts.update' ? params.draftId : resultId;
-      if (id !== draftId) continue;
-      const list = (k: string) => (Array.isArray(params[k]) ? (params[k] as string[]) : []);
-      if (unsealed.proposal.action === 'gmail.drafts.update' && params.to === undefined) continue;
-      return {
-        id: draftId,
-        threadId: typeof params.threadId === 'string' ? params.threadId : '',
-        from: deps.owner,
-        to: list('to'),
-        cc: list('cc'),
-        bcc: list('bcc'),
-        date: '',
-        subject: typeof params.subject === 'string' ? params.subject : '',
-        labels: ['DRAFT'],
-        body: typeof params.body === 'string' ? params.body : '',
-        attachments: [],
-      };
-    }
-    return null;
-  }
-
-  /** The message a reply or forward is about, and the thread a reply-only policy measures against. */
-  async function context(p: StoredProposal) {
-    const params = p.params;
-    if (p.action === 'gmail.drafts.send' || p.action === 'gmail.drafts.update') {
-      const draft = knownDraft(String(params.draftId));
-      if (!draft) {
-        return p.action === 'gmail.drafts.send'
-          ? {
-              unavailable: `draft ${String(params.draftId)} was not written through mailwarden, so its recipients cannot be checked`,
-            }
-          : { original: undefined, participants: undefined };
-      }
-      const participants =
-        draft.threadId && policy.outbound.replyOnly ? await threadParticipants(draft.threadId) : null;
-      return { original: draft, participants: participants ?? undefined };
-    }
-    const messageId =
-      p.action === 'gmail.reply' || p.action === 'gmail.forward'
-        ? String(params.messageId)
-        : typeof params.replyToMessageId === 'string'
-          ? params.replyToMessageId
-          : null;
-    const original = messageId ? await readMessage(messageId) : null;
-    if (messageId && !original)
-      return { unavailable: `the message ${messageId} could not be read to check its recipients` };
-    const threadId = original?.threadId ?? (typeof params.threadId === 'string' ? params.threadId : null);
-    const participants = threadId && policy.outbound.replyOnly ? await threadParticipants(threadId) : null;
-    return { original: original ?? undefined, participants: participants ?? undefined };
-  }
-
-  async function assess(p: StoredProposal): Promise<Assessment | null> {
-    const calendarRead = calendarReadRefusal(p);
-    if (calendarRead) return calendarRead;
-    const isCalendar = CALENDAR_WRITES.has(p.action);
-    if (!OUTBOUND_ACTIONS.has(p.action) && !isCalendar) return null;
-    const ctx = await context(p);
-    if ('unavailable' in ctx) {
-      return {
-        effect: 'deny',
-        rules: ['outbound.original_unavailable'],
-        message: `${ctx.unavailable}; nothing was sent`,
-      };
-    }
-    const recipients = deriveRecipients(p.action, p.params, ctx.original, deps.owner);
-    const session = taint.get(p.principal);
-    const input = {
-      action: p.action,
-      params: p.params,
-      recipients,
-      ...(ctx.original ? { original: ctx.original } : {}),
-      ...(ctx.participants ? { threadParticipants: ctx.participants } : {}),
-      session,
-    };
-    const verdict = isCalendar
-      ? checkCalendarWrite({ ...input, outbound, calendar: policy.calendar })
-      : checkOutbound({ ...input, policy: outbound });
-    if (verdict.effect === 'deny') return asAssessment(verdict);
-    // Caps: a pre-check at submission so a full cap is a clear denial; the real reservation is taken just
-    // before the side effect, atomically.
-    const caps = capsFor(p.action);
-    if (caps) {
-      const probe = caps.reserve(p.principal, 1);
-      if (!probe.ok) return { effect: 'deny', rules: [probe.rule], message: probe.message };
-      caps.release(probe.reservationId);
-    }
-    return asAssessment(verdict);
-  }
-
-  /** Calendar reads are bounded to the allowlisted calendars before gog is ever asked. */
-  function calendarReadRefusal(p: StoredProposal): Assessment | null {
-    const asked =
-      p.action === 'calendar.event'
-        ? [String(p.params.calendarId)]
-        : p.action === 'calendar.events' && Array.isArray(p.params.calendarIds)
-          ? (p.params.calendarIds as string[])
-          : [];
-    const outside = asked.filter((c) => !policy.calendar.calendars.includes(c));
-    if (outside.length === 0) return null;
-    return {
-      effect: 'deny',
-      rules: ['calendar.not_allowlisted'],
-      message: `calendar ${outside.join(', ')} is not in calendar.calendars (${policy.calendar.calendars.join(', ')})`,
-    };
-  }
-
-  function capsFor(action: ActionName): SendCaps | null {
-    if (SEND_ACTIONS.has(action)) return mailCaps;
-    if (CALENDAR_INVITES.has(action) && policy.calendar.writes.sendUpdates !== 'none') return calendarCaps;
-    return null;
-  }
+  const facts = createFactGatherer({
+    policy: deps.policy,
+    executor: deps.executor,
+    owner: deps.owner,
+    internalDomains,
+    lockdown: deps.lockdown,
+    taint: (principal) => taint.get(principal),
+    capsFor,
+    pendingDraftSend: (draftId) => (pendingSend.get(draftId) as { id: string } | undefined)?.id ?? null,
+  });
 
   function preflight(p: StoredProposal): Preflight {
-    const caps = capsFor(p.action);
-    if (!caps) return { ok: true, settle() {} };
-    const r = caps.reserve(p.principal, 1);
+    const bucket = capsFor(p);
+    if (!bucket) return { ok: true, settle() {} };
+    const r = bucket.reserve(p.principal, 1);
     if (!r.ok) return { ok: false, code: r.rule === 'caps.hourly' ? 'CAPS_HOURLY' : 'CAPS_DAILY', message: r.message };
     return {
       ok: true,
       settle(succeeded) {
-        if (succeeded) caps.commit(r.reservationId);
-        else caps.release(r.reservationId);
+        if (succeeded) bucket.commit(r.reservationId);
+        else bucket.release(r.reservationId);
       },
     };
   }
 
+  async function recheck(p: StoredProposal, bound: Sha256Digest | undefined) {
+    if (p.action !== 'gmail.drafts.send') return { ok: true as const };
+    const read = await deps.executor.readDraft(p.params.draftId);
+    if (!read.ok) {
+      return {
+        ok: false as const,
+        code: 'DRAFT_UNAVAILABLE',
+        message: `draft ${p.params.draftId} could not be read again before sending (${read.code}); nothing was sent`,
+      };
+    }
+    if (bound === undefined || draftDigest(read.draft) !== bound) {
+      return {
+        ok: false as const,
+        code: 'DRAFT_CHANGED',
+        message: `draft ${p.params.draftId} changed after it was decided on; nothing was sent. Propose the send again so the owner sees the draft as it is now`,
+      };
+    }
+    return { ok: true as const };
+  }
+
   /** Read bounds are applied to what gog is asked, so the agent cannot widen them with its own query. */
-  function prepareParams(p: StoredProposal): { params: Record<string, unknown> } | { result: unknown } {
+  function prepare(p: StoredProposal): { params: StoredProposal['params'] } | { result: unknown } {
     const now = deps.now();
     switch (p.action) {
       case 'gmail.search':
         return {
           params: {
             ...p.params,
-            query: clampSearchQuery(String(p.params.query), policy.content.lookbackDays, now),
-            max: clampMax(typeof p.params.max === 'number' ? p.params.max : undefined, policy.content),
+            query: clampSearchQuery(p.params.query, policy.content.lookbackDays, now),
+            max: clampMax(p.params.max, policy.content),
           },
         };
       case 'calendar.events': {
-        const w = clampCalendarWindow(
-          typeof p.params.start === 'string' ? p.params.start : undefined,
-          typeof p.params.end === 'string' ? p.params.end : undefined,
-          policy.calendar,
-          now,
-        );
+        const w = clampCalendarWindow(p.params.start, p.params.end, policy.calendar, now);
         if (w.empty) return { result: { events: [], nextPageToken: null } };
-        const wanted = Array.isArray(p.params.calendarIds)
-          ? (p.params.calendarIds as string[])
-          : policy.calendar.calendars;
+        const wanted = p.params.calendarIds ?? policy.calendar.calendars;
         return {
           params: {
             ...p.params,
             start: w.start,
             end: w.end,
             calendarIds: wanted.filter((c) => policy.calendar.calendars.includes(c)),
-            max: clampMax(typeof p.params.max === 'number' ? p.params.max : undefined, policy.content),
+            max: clampMax(p.params.max, policy.content),
           },
         };
       }
@@ -287,80 +165,14 @@ export function createGuard(deps: GuardDeps): Guard {
     return { ...(out.result as Record<string, unknown>), notices: out.notes };
   }
 
-  async function threadSummary(threadId: string): Promise<Record<string, unknown>> {
-    const messages = await readThread(threadId);
-    if (!messages || messages.length === 0) return {};
-    return {
-      thread: {
-        id: threadId,
-        subject: messages[0]!.subject,
-        messages: messages.map((m) => ({ from: m.from, date: m.date, snippet: m.body.slice(0, 280) })),
-      },
-    };
+  function describe(row: ProposalRow): Record<string, unknown> {
+    const stored = JSON.parse(row.decision) as { facts?: Record<string, unknown> };
+    return stored.facts ?? {};
   }
 
-  async function describe(row: ProposalRow): Promise<Record<string, unknown>> {
-    const unsealed = unsealProposal(row.canonical, row.hash);
-    if (!unsealed.ok || (!OUTBOUND_ACTIONS.has(row.action) && !CALENDAR_WRITES.has(row.action))) return {};
-    const ctx = await context(unsealed.proposal);
-    const original = 'original' in ctx ? ctx.original : undefined;
-    const recipients = deriveRecipients(row.action, unsealed.proposal.params, original, deps.owner);
-    const allowExact = new Set(policy.outbound.allowRecipients.map((a) => a.toLowerCase()));
-    const allowDomains = policy.outbound.allowDomains.map((d) => d.toLowerCase());
-    return {
-      derivedRecipients: recipients.derived.map((r) => {
-        const parsed = parseAddress(r.address);
-        const domain = parsed.ok ? parsed.domain : domainOf(r.address);
-        const standing = internalDomains.includes(domain)
-          ? 'internal'
-          : allowExact.has(r.address) || allowDomains.includes(domain)
-            ? 'allowlisted'
-            : 'outside';
-        return { address: r.address, source: r.source, standing };
-      }),
-      recipientsComplete: recipients.complete,
-      // What goes along with a forward, and the conversation a reply or forward belongs to.
-      ...(row.action === 'gmail.forward' && original
-        ? {
-            attachments: original.attachments.map((a) => ({
-              filename: a.filename,
-              mimeType: a.mimeType,
-              size: a.size,
-            })),
-          }
-        : {}),
-      ...(original?.threadId ? await threadSummary(original.threadId) : {}),
-      internalDomains,
-      allowRecipients: policy.outbound.allowRecipients,
-      allowDomains: policy.outbound.allowDomains,
-      ...(row.action === 'gmail.drafts.update' && original
-        ? {
-            currentDraft: {
-              to: original.to,
-              cc: original.cc,
-              bcc: original.bcc,
-              subject: original.subject,
-              body: original.body,
-            },
-          }
-        : {}),
-      ...(original
-        ? {
-            original: {
-              id: original.id,
-              threadId: original.threadId,
-              from: original.from,
-              subject: original.subject,
-              date: original.date,
-            },
-          }
-        : {}),
-    };
-  }
-
-  return { hooks: { assess, preflight, filterResult: filter, prepareParams }, describe };
-}
-
-function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+  return {
+    gather: (p) => facts.gather(p),
+    execution: { preflight, recheck, prepare, filter },
+    describe,
+  };
 }

@@ -1,5 +1,6 @@
 // Routes of agent.sock: translate HTTP to calls on proposals/ and back, nothing more.
 import { Hono } from 'hono';
+import { validator } from 'hono/validator';
 import { z } from 'zod';
 import {
   ACTION_CLASS,
@@ -8,6 +9,7 @@ import {
   ActionParamSchemas,
   type CatalogResponse,
   describeIssue,
+  isActionName,
   ProposalRequestSchema,
 } from '../../shared/index.ts';
 import type { AgentAuthenticator, RateLimiter, TokenService } from '../auth/index.ts';
@@ -15,7 +17,7 @@ import { looksLikeToken } from '../auth/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
 import { evaluatePolicy } from '../policy/index.ts';
 import { type ProposalService, submissionStatus, toView } from '../proposals/index.ts';
-import { type AppEnv, correlation, jsonBodies, notFound, readJson } from './common.ts';
+import { type AppEnv, correlation, jsonBodies, notFound } from './common.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
 
 export interface AgentAppDeps {
@@ -110,10 +112,30 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
     return c.json(body);
   });
 
-  app.post('/v1/proposals', async (c) => {
-    const parsed = ProposalRequestSchema.safeParse(await readJson(c));
-    if (!parsed.success) throw new HttpError('INVALID_INPUT', describeIssue(parsed.error).message);
-    const rec = await deps.proposals.submit(c.get('principal'), parsed.data);
+  // The one validation of a proposal: the action picks its params schema; what passes is typed from here on.
+  // Hono parses a JSON body (a malformed one becomes INVALID_JSON in toErrorResponse); a request without a JSON
+  // body is refused here.
+  const proposalRequest = validator('json', async (body, c) => {
+    if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
+      throw new HttpError('INVALID_JSON', 'the request needs a JSON body');
+    }
+    const parsed = ProposalRequestSchema.safeParse(body);
+    if (parsed.success) return parsed.data;
+    const issue = describeIssue(parsed.error, { unknownKeysHint: 'see GET /v1/catalog' });
+    const action = (body as { action?: unknown } | null)?.action;
+    if (issue.field.startsWith('params') && isActionName(action)) {
+      await deps.proposals.rejectInput(
+        c.get('principal'),
+        action,
+        issue.field,
+        parsed.error.issues[0]?.code ?? 'invalid',
+      );
+    }
+    throw new HttpError('INVALID_INPUT', issue.message);
+  });
+
+  app.post('/v1/proposals', proposalRequest, async (c) => {
+    const rec = await deps.proposals.submit(c.get('principal'), c.req.valid('json'));
     const view = toView(rec);
     return c.json({ proposal: view }, submissionStatus(view));
   });

@@ -1,5 +1,6 @@
 // The one place where errors become HTTP answers: a stable body, no stacks, a next step in every message.
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ERROR_STATUS, type ErrorCode, httpStatusOf } from '../../shared/index.ts';
 import { MailwardenError } from '../errors.ts';
@@ -20,6 +21,10 @@ export function errorBody(code: string, message: string, correlationId: string) 
 export function toErrorResponse(c: Context, err: unknown, log: (err: unknown) => void): Response {
   const correlationId = (c.get('correlationId' as never) as string | undefined) ?? 'none';
   if (err instanceof HttpError) return c.json(errorBody(err.code, err.message, correlationId), err.status);
+  // Hono's own body parsing (the JSON validator) refuses a malformed body this way.
+  if (err instanceof HTTPException && err.status === 400) {
+    return c.json(errorBody('INVALID_JSON', 'the request body is not valid JSON', correlationId), 400);
+  }
   if (err instanceof MailwardenError) {
     const status = httpStatusOf(err.code);
     if (status >= 500) log(err);

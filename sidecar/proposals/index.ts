@@ -6,14 +6,15 @@ export type { LockdownStore } from './lockdown-store.ts';
 export { createLockdownStore } from './lockdown-store.ts';
 export type { ProposalRow } from './repository.ts';
 export type {
-  Assessment,
+  ApprovalCheck,
+  ExecutionControls,
+  FactsSource,
   Preflight,
-  ProposalHooks,
   ProposalRecord,
   ProposalService,
   ProposalServiceDeps,
 } from './service.ts';
 export { createProposalService } from './service.ts';
-export type { SealedProposal, StoredProposal } from './stored-proposal.ts';
+export type { SealedProposal, StoredProposal, TypedAction } from './stored-proposal.ts';
 export { StoredProposalSchema, sealProposal, unsealProposal } from './stored-proposal.ts';
 export { submissionStatus, toView } from './view.ts';

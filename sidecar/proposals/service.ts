@@ -2,16 +2,16 @@
 import { EventEmitter } from 'node:events';
 import {
   ACTION_CLASS,
-  ActionParamSchemas,
-  type Effect,
+  type ActionName,
   FINAL_STATUSES,
   type ProposalRequest,
   type ProposalStatus,
+  type Sha256Digest,
 } from '../../shared/index.ts';
 import { MailwardenError } from '../errors.ts';
 import type { EvidenceEvent, EvidenceLog } from '../evidence/index.ts';
 import type { GogExecutor } from '../exec/index.ts';
-import { type CompiledPolicy, type Decision, evaluatePolicy, stricter } from '../policy/index.ts';
+import { type CompiledPolicy, type Decision, decide, type Facts } from '../policy/index.ts';
 import { isBusyError, type StateDb } from '../state/index.ts';
 import { ProposalError } from './errors.ts';
 import { createLockdownStore, type LockdownStore } from './lockdown-store.ts';
@@ -20,32 +20,40 @@ import { createOutcomeWriter } from './outcome-writer.ts';
 import { createProposalRepository, type ProposalRow } from './repository.ts';
 import { type StoredProposal, sealProposal, unsealProposal } from './stored-proposal.ts';
 
-/** An extra judgement on top of the policy rules (outbound guard, exfiltration guard, caps). */
-export interface Assessment {
-  readonly effect: Effect;
-  readonly rules: readonly string[];
-  readonly message: string;
-}
-
 export type Preflight =
   | { readonly ok: true; settle(succeeded: boolean): void }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
-export interface ProposalHooks {
-  /** Judge a new proposal beyond the rules; the stricter effect wins. */
-  assess?(p: StoredProposal): Promise<Assessment | null> | Assessment | null;
-  /** Runs after the claim and before gog (e.g. reserve a send-cap slot). */
-  preflight?(p: StoredProposal): Preflight;
-  /**
-   * The parameters gog is actually given (read bounds applied), or a result that makes the call needless
-   * (e.g. a calendar window the policy clamps to nothing). Defaults to the stored parameters.
-   */
-  prepareParams?(p: StoredProposal): { params: Record<string, unknown> } | { result: unknown };
-  /** Filter what gog returned before anyone sees or stores it. */
-  filterResult?(p: StoredProposal, result: unknown): unknown;
-  /** Re-verify the stored approvals against the re-computed hash just before executing. */
-  verifyApprovals?(row: ProposalRow, hash: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+/** Facts for the decision, gathered once at submission (guard/facts.ts). */
+export interface FactsSource {
+  gather(p: StoredProposal): Promise<{ facts: Facts; card: Record<string, unknown>; draftDigest?: Sha256Digest }>;
 }
+
+/** The content controls around one execution (guard/guard.ts). */
+export interface ExecutionControls {
+  /** The send-cap reservation, taken after the claim and before gog. */
+  preflight(p: StoredProposal): Preflight;
+  /** What was approved is still what will leave (the draft against its sealed digest). */
+  recheck(
+    p: StoredProposal,
+    bound: Sha256Digest | undefined,
+  ): Promise<{ ok: true } | { ok: false; code: string; message: string }>;
+  /** The params gog is given (read bounds applied), or a result that makes the call needless. */
+  prepare(p: StoredProposal): { params: StoredProposal['params'] } | { result: unknown };
+  /** Filters what gog returned before anyone sees or stores it. */
+  filter(p: StoredProposal, result: unknown): unknown;
+}
+
+/** Re-verifies the stored approvals against the re-computed hash just before executing (approval/). */
+export type ApprovalCheck = (row: ProposalRow, hash: string) => Promise<{ ok: true } | { ok: false; reason: string }>;
+
+/** With no guard (no owner configured), facts are the lockdown alone and execution runs unfiltered. */
+const PASS_THROUGH: ExecutionControls = {
+  preflight: () => ({ ok: true, settle() {} }),
+  recheck: async () => ({ ok: true }),
+  prepare: (p) => ({ params: p.params }),
+  filter: (_p, result) => result,
+};
 
 export interface ProposalServiceDeps {
   readonly db: StateDb;
@@ -54,7 +62,11 @@ export interface ProposalServiceDeps {
   readonly evidence: EvidenceLog;
   readonly now: () => Date;
   readonly newId: () => string;
-  readonly hooks?: ProposalHooks;
+  /** The content and outbound guard: facts before deciding, controls around executing. */
+  readonly guard?: { readonly facts: FactsSource; readonly execution: ExecutionControls } | undefined;
+  readonly approvals: ApprovalCheck;
+  /** Shared with whoever else reads lockdown state (the guard's facts), so both see one cache. */
+  readonly lockdowns?: LockdownStore;
   readonly onError?: (err: unknown, context: string) => void;
 }
 
@@ -65,10 +77,10 @@ export interface ProposalRecord {
 
 export function createProposalService(deps: ProposalServiceDeps) {
   const repo = createProposalRepository(deps.db);
-  const lockdowns: LockdownStore = createLockdownStore(deps.db);
+  const lockdowns: LockdownStore = deps.lockdowns ?? createLockdownStore(deps.db);
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
-  const hooks = deps.hooks ?? {};
+  const controls = deps.guard?.execution ?? PASS_THROUGH;
   const iso = () => deps.now().toISOString();
   const outcomes = createOutcomeWriter({
     repo,
@@ -98,67 +110,59 @@ export function createProposalService(deps: ProposalServiceDeps) {
     return JSON.parse(row.decision) as Decision;
   }
 
+  /** Evidence of a request refused at the edge for its params: which field, never the value. */
+  async function rejectInput(principal: string, action: ActionName, field: string, code: string): Promise<void> {
+    await record({ type: 'proposal_rejected_input', principal, data: { action, field, code } });
+  }
+
+  /** Facts for a proposal; without a guard, only the lockdown in force. */
+  async function factsFor(p: StoredProposal) {
+    if (deps.guard) return deps.guard.facts.gather(p);
+    const facts: Facts = {
+      guarded: false,
+      lockdown: lockdowns.state(p.principal),
+      internalDomains: [],
+      recipients: null,
+      taint: { readExternal: false, readCodes: [] },
+      capHeadroom: null,
+    };
+    return { facts, card: {} };
+  }
+
+  /** A proposal validated at the edge: its params are typed by its action and are not checked again. */
   async function submit(principal: string, request: ProposalRequest): Promise<ProposalRecord> {
-    const paramsCheck = ActionParamSchemas[request.action].safeParse(request.params);
-    if (!paramsCheck.success) {
-      const issue = paramsCheck.error.issues[0]!;
-      const field = ['params', ...issue.path.map(String)].join('.');
-      const message =
-        issue.code === 'unrecognized_keys'
-          ? `params: unknown parameter(s) ${issue.keys.map((k) => `"${k}"`).join(', ')} for ${request.action}; remove them (see GET /v1/catalog)`
-          : `${field}: ${issue.message}`;
-      await record({
-        type: 'proposal_rejected_input',
-        principal,
-        data: { action: request.action, field, code: issue.code },
-      });
-      throw new ProposalError('INVALID_INPUT', message);
-    }
     const createdAt = deps.now();
-    const stored: StoredProposal = {
+    const { justification, session, correlationId, ...typed } = request;
+    const draft: StoredProposal = {
+      ...typed,
       v: 1,
       id: deps.newId(),
       principal,
-      action: request.action,
-      params: paramsCheck.data as Record<string, unknown>,
-      ...(request.justification !== undefined ? { justification: request.justification } : {}),
-      ...(request.session !== undefined ? { session: request.session } : {}),
-      correlationId: request.correlationId ?? deps.newId(),
+      ...(justification !== undefined ? { justification } : {}),
+      ...(session !== undefined ? { session } : {}),
+      correlationId: correlationId ?? deps.newId(),
       createdAt: createdAt.toISOString(),
     };
+    // Facts first, then one pure decision on them; what a send will carry beyond its params is sealed in.
+    const gathered = await factsFor(draft);
+    const stored: StoredProposal = gathered.draftDigest
+      ? { ...draft, bound: { draftDigest: gathered.draftDigest } }
+      : draft;
     const sealed = sealProposal(stored);
-    const outcome = evaluatePolicy(deps.policy, {
-      action: request.action,
-      principal,
-      lockdown: lockdowns.state(principal),
-    });
-    if (!outcome.ok) {
+    const verdict = decide(deps.policy, stored, gathered.facts);
+    if (!verdict.ok) {
       await record({
         type: 'decision',
         proposalId: stored.id,
         principal,
-        data: { action: stored.action, hash: sealed.hash, evaluatorError: outcome.error },
+        data: { action: stored.action, hash: sealed.hash, evaluatorError: verdict.error },
       });
       throw new ProposalError(
         'POLICY_EVALUATION_FAILED',
-        `the policy could not be evaluated (${outcome.error}); nothing was done. The operator should run \`mailwarden policy check\``,
+        `the policy could not be evaluated (${verdict.error}); nothing was done. The operator should run \`mailwarden policy check\``,
       );
     }
-    let decision = outcome.decision;
-    if (decision.effect !== 'deny' && hooks.assess) {
-      const extra = await hooks.assess(stored);
-      if (extra && extra.effect !== 'allow') {
-        // The stricter effect wins; an escalation to the same effect still adds its reasons, so the
-        // approval card says why (e.g. "this agent read outside mail").
-        const escalates = stricter(decision.effect, extra.effect) !== decision.effect;
-        decision = {
-          effect: stricter(decision.effect, extra.effect),
-          rules: [...extra.rules, ...decision.rules],
-          message: escalates ? extra.message : `${decision.message}; also: ${extra.message}`,
-          policyDigest: decision.policyDigest,
-        };
-      }
-    }
+    const decision = verdict.decision;
     const status: ProposalStatus =
       decision.effect === 'deny' ? 'denied' : decision.effect === 'approve' ? 'pending_approval' : 'approved';
     // A pending proposal waits at most the approval TTL; an allowed one must start within the execution
@@ -179,8 +183,9 @@ export function createProposalService(deps: ProposalServiceDeps) {
         action: stored.action,
         class: ACTION_CLASS[stored.action],
         hash: sealed.hash,
-        correlationId: stored.correlationId,
-        session: stored.session?.id ?? null,
+        // SECURITY: what the agent chose as text is blinded like addresses: linkable, never readable here.
+        correlationId: correlationId === undefined ? stored.correlationId : deps.evidence.blind(stored.correlationId),
+        session: stored.session ? deps.evidence.blind(stored.session.id) : null,
         effect: decision.effect,
         rules: [...decision.rules],
         policyDigest: decision.policyDigest,
@@ -195,7 +200,8 @@ export function createProposalService(deps: ProposalServiceDeps) {
         status,
         canonical: sealed.canonical,
         hash: sealed.hash,
-        decision: JSON.stringify(decision),
+        // The facts the decision was made on, so the approval card shows them instead of re-reading.
+        decision: JSON.stringify({ ...decision, facts: gathered.card }),
         policyDigest: decision.policyDigest,
         correlationId: stored.correlationId,
         sessionId: stored.session?.id ?? null,
@@ -244,8 +250,7 @@ export function createProposalService(deps: ProposalServiceDeps) {
     const row = repo.get(id);
     if (row?.status !== 'approved' || row.exec_state !== 'none') return;
     const unsealed = unsealProposal(row.canonical, row.hash);
-    const approvals =
-      unsealed.ok && hooks.verifyApprovals ? await hooks.verifyApprovals(row, row.hash) : { ok: true as const };
+    const approvals = unsealed.ok ? await deps.approvals(row, row.hash) : { ok: true as const };
     // A read has no side effect to repeat, so its claim need not survive a power cut; every other claim is fsynced.
     if (!repo.claim(id, iso(), ACTION_CLASS[row.action] !== 'read')) return;
     emit(id);
@@ -287,7 +292,20 @@ export function createProposalService(deps: ProposalServiceDeps) {
       emit(id);
       return;
     }
-    const preflight = hooks.preflight ? hooks.preflight(proposal) : ({ ok: true, settle() {} } as const);
+    // What was approved must still be what leaves: a changed draft is refused before anything is reserved.
+    const recheck = await controls.recheck(proposal, proposal.bound?.draftDigest as Sha256Digest | undefined);
+    if (!recheck.ok) {
+      await recordSafely({
+        type: 'execution_finished',
+        proposalId: id,
+        principal: row.principal,
+        data: { outcome: 'refused', code: recheck.code },
+      });
+      repo.finish(id, 'failed', null, JSON.stringify({ code: recheck.code, message: recheck.message }), iso());
+      emit(id);
+      return;
+    }
+    const preflight = controls.preflight(proposal);
     if (!preflight.ok) {
       repo.finish(id, 'failed', null, JSON.stringify({ code: preflight.code, message: preflight.message }), iso());
       await recordSafely({
@@ -301,7 +319,7 @@ export function createProposalService(deps: ProposalServiceDeps) {
     }
     let outcome: Awaited<ReturnType<GogExecutor['execute']>>;
     try {
-      const prepared = hooks.prepareParams ? hooks.prepareParams(proposal) : { params: proposal.params };
+      const prepared = controls.prepare(proposal);
       outcome =
         'result' in prepared
           ? {
@@ -336,7 +354,7 @@ export function createProposalService(deps: ProposalServiceDeps) {
     let error = outcome.ok ? null : JSON.stringify({ code: outcome.code, message: outcome.message });
     if (outcome.ok) {
       try {
-        const visible = hooks.filterResult ? hooks.filterResult(proposal, outcome.result) : outcome.result;
+        const visible = controls.filter(proposal, outcome.result);
         stored = JSON.stringify(visible);
       } catch (err) {
         // SECURITY: what cannot be filtered is never shown; the call is reported as failed instead.
@@ -455,6 +473,7 @@ export function createProposalService(deps: ProposalServiceDeps) {
 
   return {
     submit,
+    rejectInput,
     resumeApproved,
     execute,
     getOwn,

@@ -1,9 +1,10 @@
 // The proposal as stored and hashed: exactly what gets executed, in RFC 8785 canonical bytes.
 import { z } from 'zod';
 import {
+  ACTION_NAMES,
+  ACTIONS,
   type ActionName,
-  ActionNameSchema,
-  ActionParamSchemas,
+  type ActionParams,
   canonicalize,
   type Session,
   SessionSchema,
@@ -11,18 +12,42 @@ import {
   sha256Digest,
 } from '../../shared/index.ts';
 
-export const StoredProposalSchema = z.strictObject({
+const storedFields = {
   v: z.literal(1),
   id: z.string(),
   principal: z.string(),
-  action: ActionNameSchema,
-  params: z.record(z.string(), z.unknown()),
   justification: z.string().optional(),
   session: SessionSchema.optional(),
   correlationId: z.string(),
   createdAt: z.string(),
-});
-export type StoredProposal = z.infer<typeof StoredProposalSchema>;
+  bound: z.strictObject({ draftDigest: z.string() }).optional(),
+};
+
+/** A proposal's action and its params, typed together: narrowing the action narrows the params. */
+export type TypedAction = { [A in ActionName]: { action: A; params: ActionParams<A> } }[ActionName];
+
+export type StoredProposal = TypedAction & {
+  v: 1;
+  id: string;
+  principal: string;
+  justification?: string | undefined;
+  session?: Session | undefined;
+  correlationId: string;
+  createdAt: string;
+  /**
+   * Content the action will carry that is not in its params, sealed into the hash the owner approves:
+   * for `gmail.drafts.send`, the digest of the draft as gog held it when the send was decided.
+   */
+  bound?: { draftDigest: string } | undefined;
+};
+
+/** The stored form, one member per action: reading it back from state checks the params once more. */
+export const StoredProposalSchema = z.discriminatedUnion(
+  'action',
+  ACTION_NAMES.map((action) =>
+    z.strictObject({ ...storedFields, action: z.literal(action), params: ACTIONS[action].params }),
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+) as unknown as z.ZodType<StoredProposal>;
 
 export interface SealedProposal {
   readonly proposal: StoredProposal;
@@ -50,18 +75,12 @@ export function unsealProposal(canonical: string, expectedHash: string): UnsealR
   } catch {
     return { ok: false, reason: 'stored bytes are not JSON' };
   }
+  // The params are checked with the proposal: state is outside the sidecar's memory, so what comes back from
+  // it is checked once more, whatever its hash.
   const parsed = StoredProposalSchema.safeParse(data);
-  if (!parsed.success) return { ok: false, reason: 'stored proposal does not match its schema' };
+  if (!parsed.success) return { ok: false, reason: 'stored proposal or its parameters do not validate' };
   if (canonicalize(parsed.data) !== canonical) return { ok: false, reason: 'stored bytes are not canonical' };
-  const params = ActionParamSchemas[parsed.data.action].safeParse(parsed.data.params);
-  if (!params.success) return { ok: false, reason: 'stored parameters no longer validate' };
   return { ok: true, proposal: parsed.data };
-}
-
-export function paramsOf<A extends ActionName>(
-  p: StoredProposal & { action: A },
-): z.infer<(typeof ActionParamSchemas)[A]> {
-  return ActionParamSchemas[p.action].parse(p.params) as z.infer<(typeof ActionParamSchemas)[A]>;
 }
 
 export type { Session };

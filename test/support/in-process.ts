@@ -19,7 +19,7 @@ import {
   openEvidenceLog,
   verifyEvidence,
 } from '../../sidecar/evidence/index.ts';
-import type { GogExecutor, GogOutcome } from '../../sidecar/exec/types.ts';
+import type { DraftRead, GogExecutor, GogOutcome } from '../../sidecar/exec/types.ts';
 import { GUARD_MIGRATIONS } from '../../sidecar/guard/index.ts';
 import { loadPolicy } from '../../sidecar/policy/index.ts';
 import { CORE_MIGRATIONS, openStateDb, type StateDb } from '../../sidecar/state/index.ts';
@@ -46,6 +46,9 @@ export class CountingExecutor implements GogExecutor {
     };
     if (this.fail) return { ok: false, code: 'GOG_FAILED', message: 'failed', info };
     return { ok: true, result: { messageId: `m-${this.runs.length}`, threadId: 't' }, info };
+  }
+  async readDraft(): Promise<DraftRead> {
+    return { ok: false, code: 'GOG_NOT_FOUND', message: 'the counting executor holds no drafts' };
   }
 }
 

@@ -109,6 +109,31 @@ function draftDiffSection(card) {
   );
 }
 
+/** For a draft being sent: the draft as gog holds it, which is what the approval binds. */
+function draftSection(card) {
+  if (card.action !== 'gmail.drafts.send') return null;
+  const d = card.draft && typeof card.draft === 'object' ? card.draft : null;
+  if (!d)
+    return section(
+      'c-draft',
+      'The draft',
+      h('p', { class: 'error' }, 'The sidecar did not include the draft; do not approve.'),
+    );
+  const list = (v) => (Array.isArray(v) && v.length > 0 ? v.join(', ') : '(none)');
+  return section(
+    'c-draft',
+    'The draft that will be sent',
+    h('dl', { class: 'facts' }, [
+      [h('dt', {}, 'to'), h('dd', {}, list(d.to))],
+      [h('dt', {}, 'cc'), h('dd', {}, list(d.cc))],
+      [h('dt', {}, 'bcc'), h('dd', {}, list(d.bcc))],
+      [h('dt', {}, 'subject'), h('dd', {}, String(d.subject ?? ''))],
+    ]),
+    h('pre', {}, String(d.body ?? '')),
+    h('p', { class: 'meta' }, `Sending refuses a draft that no longer matches ${String(d.digest ?? '')}.`),
+  );
+}
+
 function otherParams(card) {
   const p = card.params ?? {};
   const keys = Object.keys(p).filter((k) => !SHOWN.has(k));
@@ -224,6 +249,7 @@ export function renderCard(data, ctx) {
         )
       : '',
     draftDiffSection(card),
+    draftSection(card),
     attachmentsSection(card),
     threadSection(card),
     card.justification
