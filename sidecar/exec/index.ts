@@ -8,7 +8,7 @@ export { codeForExit, GOG_EXIT, gogErrorLine } from './exit-codes.ts';
 export type { FakeGogHomeOptions } from './fake-gog-home.ts';
 export { DEMO_MAILBOX, FAKE_GOG_BINARY, prepareFakeGogHome } from './fake-gog-home.ts';
 export type { GogConfigFile, GogConfigSync } from './gog-config.ts';
-export { gogConfigFor, syncGogConfig } from './gog-config.ts';
+export { gogConfigFor, gogConfigPath, syncGogConfig } from './gog-config.ts';
 export { GogOutputError } from './normalise.ts';
 export { attachmentOutPath, GogPlanError, globalFlags, normaliseOutput, planGogCall } from './plan.ts';
 export { gogEnv } from './run-process.ts';
