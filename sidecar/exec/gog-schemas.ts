@@ -46,13 +46,14 @@ export const GogOutputSchemas = {
   search: z.object({
     threads: z
       .array(
+        // gog leaves empty fields out of a row (omitempty), e.g. a thread without a subject.
         z.object({
           id: z.string(),
-          date: z.string(),
-          from: z.string(),
-          subject: z.string(),
+          date: z.string().optional(),
+          from: z.string().optional(),
+          subject: z.string().optional(),
           labels: z.array(z.string()).nullable().optional(),
-          messageCount: z.number().int().nonnegative(),
+          messageCount: z.number().int().nonnegative().optional(),
         }),
       )
       .nullable(),

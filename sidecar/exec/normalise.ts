@@ -150,11 +150,11 @@ export const normalise = {
     return {
       threads: (o.threads ?? []).map((t) => ({
         threadId: t.id,
-        date: t.date,
-        from: t.from,
-        subject: t.subject,
+        date: t.date ?? '',
+        from: t.from ?? '',
+        subject: t.subject ?? '',
         labels: t.labels ?? [],
-        messageCount: t.messageCount,
+        messageCount: t.messageCount ?? 0,
       })),
       nextPageToken: token(o.nextPageToken),
     };
