@@ -6,9 +6,11 @@ import {
   ACTION_RESULT_SCHEMAS,
   type ActionName,
   ActionParamSchemas,
+  type ActionParams,
   describeIssue,
   sha256Digest,
 } from '../../shared/index.ts';
+import { readGogDraft } from './draft-reader.ts';
 import { codeForExit, GOG_EXIT, gogErrorLine, type MessageContext, messageFor } from './exit-codes.ts';
 import { attachmentOutPath, GogPlanError, normaliseOutput, planGogCall } from './plan.ts';
 import { type ProcessResult, runProcess } from './run-process.ts';
@@ -88,9 +90,15 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
         info: blankInfo(0),
       };
     }
+    let params: ActionParams<ActionName> = parsed.data;
+    if (action === 'gmail.drafts.update') {
+      const filled = await completeDraftUpdate(parsed.data as ActionParams<'gmail.drafts.update'>, signal);
+      if (!filled.ok) return { ok: false, code: filled.code, message: filled.message, info: blankInfo(1) };
+      params = filled.params;
+    }
     let plan: ReturnType<typeof planGogCall>;
     try {
-      plan = planGogCall(action, parsed.data, cfg);
+      plan = planGogCall(action, params, cfg);
     } catch (e) {
       if (!(e instanceof GogPlanError)) throw e;
       return {
@@ -154,6 +162,35 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
       return failure('GOG_BAD_OUTPUT', ctxOf({ detail: detail.slice(0, 300) }), info);
     }
     return { ok: true, result, info: { ...info, durationMs: now() - started } };
+  }
+
+  /**
+   * gog rebuilds a draft from the flags of `drafts update` alone (only To survives when left out), so a field
+   * the proposal leaves out is filled from the draft as gog holds it; otherwise cc, bcc, subject or body
+   * would silently be dropped, and an update without a body is refused by gog.
+   */
+  async function completeDraftUpdate(
+    p: ActionParams<'gmail.drafts.update'>,
+    signal?: AbortSignal,
+  ): Promise<
+    { ok: true; params: ActionParams<'gmail.drafts.update'> } | { ok: false; code: GogErrorCode; message: string }
+  > {
+    const fields = ['to', 'cc', 'bcc', 'subject', 'body'] as const;
+    if (fields.every((f) => p[f] !== undefined)) return { ok: true, params: p };
+    const read = await readGogDraft(cfg, p.draftId, signal);
+    if (!read.ok) return read;
+    const d = read.draft;
+    return {
+      ok: true,
+      params: {
+        ...p,
+        to: p.to ?? d.to,
+        cc: p.cc ?? d.cc,
+        bcc: p.bcc ?? d.bcc,
+        subject: p.subject ?? d.subject,
+        body: p.body ?? d.body,
+      },
+    };
   }
 
   /**

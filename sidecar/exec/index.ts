@@ -2,6 +2,8 @@
 export type { GogPolicyEffect } from './baked-profile.ts';
 export { bakedProfileBlocks, compareBakedProfile, gogCommandPaths, probeGogSchema } from './baked-profile.ts';
 export { GOG_COMMANDS, type GogCommand, gogCommand } from './commands.ts';
+export type { GogDraft, GogDraftRead } from './draft-reader.ts';
+export { readGogDraft } from './draft-reader.ts';
 export type { GogExecutorDeps } from './executor.ts';
 export { BACKOFF_BASE_MS, createGogExecutor, isReadAction, READ_ATTEMPTS } from './executor.ts';
 export { codeForExit, GOG_EXIT, gogErrorLine } from './exit-codes.ts';
