@@ -29,7 +29,10 @@ describe('mailwarden CLI', () => {
     expect(statSync(join(dir, 'keys')).mode & 0o777).toBe(0o700);
     expect(statSync(out.config!).mode & 0o777).toBe(0o600);
     expect(readFileSync(out.config!, 'utf8')).not.toContain(out.agentKey);
-    const gogConfig = JSON.parse(readFileSync(join(dir, 'gog-home', 'config.json'), 'utf8')) as Record<string, unknown>;
+    const gogConfig = JSON.parse(readFileSync(join(dir, 'gog-home', 'config', 'config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(gogConfig.gmail_no_send).toBe(true);
   });
 

@@ -243,7 +243,8 @@ const CASES: Case[] = [
   },
   {
     action: 'gmail.drafts.update',
-    params: { subject: 'Agenda v2', body: 'Updated' },
+    // Every field given: nothing needs filling from the draft, so the argv is exactly the plan's.
+    params: { to: ['a@example.com'], cc: [], bcc: [], subject: 'Agenda v2', body: 'Updated' },
     needsDraft: true,
     check: (r) => expect(ResultSchemas['gmail.drafts.create'].parse(r).draftId).toMatch(/^r/),
   },

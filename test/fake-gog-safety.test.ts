@@ -291,7 +291,7 @@ const VALID_PARAMS: Record<ActionName, unknown> = {
   'gmail.unread': { messageIds: ['18c1a0000000f001'] },
   'gmail.trash': { messageIds: ['18c1a0000000c001'] },
   'gmail.drafts.create': { to: ['a@example.com'], subject: 's', body: 'b' },
-  'gmail.drafts.update': { draftId: 'r-missing', subject: 'x' },
+  'gmail.drafts.update': { draftId: 'r-missing', to: ['a@example.com'], cc: [], bcc: [], subject: 'x', body: 'b' },
   'gmail.drafts.send': { draftId: 'r-missing' },
   'gmail.drafts.delete': { draftId: 'r-missing' },
   'gmail.send': { to: ['a@example.com'], subject: 's', body: 'b' },

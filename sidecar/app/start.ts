@@ -2,7 +2,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ActionName, Posture } from '../../shared/index.ts';
 import { createReloadingKeyring, loadApproverKeyring } from '../approval/index.ts';
 import { createAgentAuthenticator, createRateLimiter, createTokenService } from '../auth/index.ts';
@@ -11,7 +11,7 @@ import { MailwardenError } from '../errors.ts';
 import type { CheckpointSink } from '../evidence/index.ts';
 import { createCommandSink, createDirectorySink, openEvidenceLog } from '../evidence/index.ts';
 import type { GogConfig } from '../exec/index.ts';
-import { compareBakedProfile, createGogExecutor, probeGogSchema, syncGogConfig } from '../exec/index.ts';
+import { compareBakedProfile, createGogExecutor, gogConfigPath, probeGogSchema, syncGogConfig } from '../exec/index.ts';
 import { GUARD_MIGRATIONS } from '../guard/index.ts';
 import { createAgentApp, createOperatorApp, listenOnSocket } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -88,17 +88,24 @@ async function checkBakedProfile(cfg: GogConfig, policy: CompiledPolicy, log: Lo
 
 /** Keeps gog's own config-level no-send in step with a policy that denies every send. */
 function applyGogNoSend(gogHome: string, policy: CompiledPolicy, log: Logger): void {
-  const file = join(gogHome, 'config.json');
+  const file = gogConfigPath(gogHome);
   let current: string | null = null;
   try {
     current = readFileSync(file, 'utf8');
   } catch {
     current = null;
   }
+  const stale = join(gogHome, 'config.json');
+  if (existsSync(stale))
+    log.warn(
+      { file: stale, gogReads: file },
+      `gog never reads ${stale}; its config lives in ${file}. Move the settings there and remove the old file`,
+    );
   const { text, result } = syncGogConfig(current, policyDeniesAllSends(policy));
   if ('error' in result) throw new StartupError('GOG_CONFIG_INVALID', `${file}: ${result.error}`);
   if (result.warning) log.warn({ file }, result.warning);
   if (text !== null) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(`${file}.tmp`, text, { mode: 0o600 });
     renameSync(`${file}.tmp`, file);
     log.info({ file }, "gog's config-level no-send switched on: the policy denies every send");

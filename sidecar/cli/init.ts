@@ -16,7 +16,7 @@ import { stringify } from 'yaml';
 import { generateApproverKeyPair } from '../approval/index.ts';
 import { generateAgentKey, hashAgentKey } from '../auth/index.ts';
 import { generateEvidenceKeys } from '../evidence/index.ts';
-import { gogConfigFor } from '../exec/index.ts';
+import { gogConfigFor, gogConfigPath } from '../exec/index.ts';
 import { loadPolicy, policyDeniesAllSends } from '../policy/index.ts';
 import { rebaseDemoMailbox } from './demo-mailbox.ts';
 import { type CliIo, EXIT_OK, parse, print, UsageError } from './io.ts';
@@ -118,7 +118,8 @@ export function initSetup(opts: {
   }
   // SECURITY: when the policy never sends, gog's own config says so too, so no flag can undo it.
   if (policyDeniesAllSends(compiled)) {
-    writeSecret(join(gogHome, 'config.json'), `${JSON.stringify(gogConfigFor(true), null, 2)}\n`);
+    mkdirSync(dirname(gogConfigPath(gogHome)), { recursive: true, mode: 0o700 });
+    writeSecret(gogConfigPath(gogHome), `${JSON.stringify(gogConfigFor(true), null, 2)}\n`);
   }
 
   const config = {

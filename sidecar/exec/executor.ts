@@ -10,11 +10,11 @@ import {
   describeIssue,
   sha256Digest,
 } from '../../shared/index.ts';
+import { readGogDraft } from './draft-reader.ts';
 import { codeForExit, GOG_EXIT, gogErrorLine, type MessageContext, messageFor } from './exit-codes.ts';
-import { normalise } from './normalise.ts';
-import { attachmentOutPath, GogPlanError, normaliseOutput, planDraftRead, planGogCall } from './plan.ts';
+import { attachmentOutPath, GogPlanError, normaliseOutput, planGogCall } from './plan.ts';
 import { type ProcessResult, runProcess } from './run-process.ts';
-import type { DraftRead, GogConfig, GogErrorCode, GogExecutor, GogOutcome, GogRunInfo } from './types.ts';
+import type { GogConfig, GogErrorCode, GogExecutor, GogOutcome, GogRunInfo } from './types.ts';
 
 export interface GogExecutorDeps {
   readonly now?: () => number;
@@ -90,9 +90,15 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
         info: blankInfo(0),
       };
     }
+    let params: ActionParams<ActionName> = parsed.data;
+    if (action === 'gmail.drafts.update') {
+      const filled = await completeDraftUpdate(parsed.data as ActionParams<'gmail.drafts.update'>, signal);
+      if (!filled.ok) return { ok: false, code: filled.code, message: filled.message, info: blankInfo(1) };
+      params = filled.params;
+    }
     let plan: ReturnType<typeof planGogCall>;
     try {
-      plan = planGogCall(action, parsed.data, cfg);
+      plan = planGogCall(action, params, cfg);
     } catch (e) {
       if (!(e instanceof GogPlanError)) throw e;
       return {
@@ -159,6 +165,35 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
   }
 
   /**
+   * gog rebuilds a draft from the flags of `drafts update` alone (only To survives when left out), so a field
+   * the proposal leaves out is filled from the draft as gog holds it; otherwise cc, bcc, subject or body
+   * would silently be dropped, and an update without a body is refused by gog.
+   */
+  async function completeDraftUpdate(
+    p: ActionParams<'gmail.drafts.update'>,
+    signal?: AbortSignal,
+  ): Promise<
+    { ok: true; params: ActionParams<'gmail.drafts.update'> } | { ok: false; code: GogErrorCode; message: string }
+  > {
+    const fields = ['to', 'cc', 'bcc', 'subject', 'body'] as const;
+    if (fields.every((f) => p[f] !== undefined)) return { ok: true, params: p };
+    const read = await readGogDraft(cfg, p.draftId, signal);
+    if (!read.ok) return read;
+    const d = read.draft;
+    return {
+      ok: true,
+      params: {
+        ...p,
+        to: p.to ?? d.to,
+        cc: p.cc ?? d.cc,
+        bcc: p.bcc ?? d.bcc,
+        subject: p.subject ?? d.subject,
+        body: p.body ?? d.body,
+      },
+    };
+  }
+
+  /**
    * gog writes an attachment to the file we named; read it back (inside the gog home only), then
    * look its metadata up with one `gmail get` and remove the file.
    */
@@ -188,52 +223,6 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
     return { attachment: { ...meta, messageId: p.messageId, dataBase64: data.toString('base64') } };
   }
 
-  /** One read-only gog call outside the catalogue (a fact the decision needs), mapped like any read. */
-  async function readDraft(draftId: string, signal?: AbortSignal): Promise<DraftRead> {
-    const plan = planDraftRead(draftId, cfg);
-    const mutating = false;
-    const ctx = (extra: Partial<MessageContext> = {}): MessageContext => ({
-      cfg,
-      action: 'gmail.drafts.list',
-      exitCode: null,
-      line: '',
-      attempts: 0,
-      mutating,
-      ...extra,
-    });
-    let keyringPassword: string | undefined;
-    if (cfg.keyringPasswordFile !== undefined) {
-      try {
-        keyringPassword = (await readFile(cfg.keyringPasswordFile, 'utf8')).replace(/\r?\n$/, '');
-      } catch {
-        return {
-          ok: false,
-          code: 'GOG_CONFIG',
-          message: messageFor('GOG_CONFIG', ctx({ line: 'keyring password file unreadable' })),
-        };
-      }
-    }
-    const { res, attempts } = await runWithRetry('gmail.drafts.list', plan.argv, undefined, signal, keyringPassword);
-    if (res.kind !== 'exited' || res.exitCode !== GOG_EXIT.OK) {
-      const line = gogErrorLine(res.stderr.toString('utf8'));
-      const code: GogErrorCode =
-        res.kind === 'timeout'
-          ? 'GOG_TIMEOUT'
-          : res.kind === 'spawn_error'
-            ? 'GOG_MISSING_BINARY'
-            : res.exitCode === null || res.exitCode === undefined
-              ? 'GOG_FAILED'
-              : codeForExit(res.exitCode, line);
-      return { ok: false, code, message: messageFor(code, ctx({ exitCode: res.exitCode ?? null, line, attempts })) };
-    }
-    try {
-      return { ok: true, draft: normalise.draftGet(JSON.parse(res.stdout.toString('utf8'))) };
-    } catch (e) {
-      const detail = e instanceof Error ? e.message.slice(0, 300) : 'unexpected output';
-      return { ok: false, code: 'GOG_BAD_OUTPUT', message: messageFor('GOG_BAD_OUTPUT', ctx({ detail })) };
-    }
-  }
-
   async function execute<A extends ActionName>(
     action: A,
     rawParams: ActionParams<A>,
@@ -248,5 +237,5 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
     }
   }
 
-  return { execute, readDraft };
+  return { execute, readDraft: (draftId, signal) => readGogDraft(cfg, draftId, signal) };
 }

@@ -95,7 +95,7 @@ export function messageFor(code: GogErrorCode, m: MessageContext): string {
         ? `Google had a temporary error during ${m.action} (exit 8). It was not retried because a write may already have taken effect; check the mailbox before submitting it again.`
         : `Google had a temporary error for ${m.action} (exit 8) after ${m.attempts} attempts. Try again later.`;
     case 'GOG_CONFIG':
-      return `gog's configuration is broken (exit 10)${said(m.line)}. Check ${cfg.home}/config.json and gog's OAuth client credentials (\`gog auth credentials\`).`;
+      return `gog's configuration is broken (exit 10)${said(m.line)}. Check ${cfg.home}/config/config.json (gog's config under GOG_HOME) and gog's OAuth client credentials (\`gog auth credentials\`).`;
     case 'GOG_CANCELLED':
       return `gog was cancelled during ${m.action}. The action may or may not have happened; check the mailbox before trying again.`;
     case 'GOG_FAILED':

@@ -1,7 +1,8 @@
 // Paths of the fake gog and its demo mailbox, and setting up a gog home for it (init --backend fake, tests).
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gogConfigPath } from './gog-config.ts';
 
 /** The fake gog executable shipped in the repository. */
 export const FAKE_GOG_BINARY = fileURLToPath(new URL('../../fixtures/fake-gog/gog', import.meta.url));
@@ -14,7 +15,7 @@ export interface FakeGogHomeOptions {
   readonly mailbox?: unknown;
   /** YAML text standing in for a profile baked into the binary (`fake-profile.yaml`). */
   readonly profileYaml?: string;
-  /** gog's own config.json content (e.g. from gogConfigFor). */
+  /** gog's own config.json content (e.g. from gogConfigFor), written where gog reads it. */
   readonly gogConfig?: unknown;
   /** Fault hooks for tests (`fake-faults.json`): sleepMs, exitCode, message, times, garbage, now. */
   readonly faults?: Record<string, unknown>;
@@ -29,7 +30,8 @@ export async function prepareFakeGogHome(home: string, opts: FakeGogHomeOptions 
   if (opts.profileYaml !== undefined)
     await writeFile(join(home, 'fake-profile.yaml'), opts.profileYaml, { mode: 0o600 });
   if (opts.gogConfig !== undefined) {
-    await writeFile(join(home, 'config.json'), `${JSON.stringify(opts.gogConfig, null, 2)}\n`, { mode: 0o600 });
+    await mkdir(dirname(gogConfigPath(home)), { recursive: true, mode: 0o700 });
+    await writeFile(gogConfigPath(home), `${JSON.stringify(opts.gogConfig, null, 2)}\n`, { mode: 0o600 });
   }
   if (opts.faults !== undefined) {
     await writeFile(join(home, 'fake-faults.json'), `${JSON.stringify(opts.faults)}\n`, { mode: 0o600 });

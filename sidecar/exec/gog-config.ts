@@ -1,4 +1,13 @@
 // The content of gog's own config.json that mailwarden writes into the gog home it owns.
+import { join } from 'node:path';
+
+/**
+ * Where gog reads its config when GOG_HOME (or --home) is set: `$GOG_HOME/config/config.json`
+ * (gogcli internal/config layout). A `config.json` directly in the gog home is never read by gog.
+ */
+export function gogConfigPath(gogHome: string): string {
+  return join(gogHome, 'config', 'config.json');
+}
 
 export interface GogConfigFile {
   /** gog's config-level send block: refuses send, reply, forward and drafts send whatever flags say. */

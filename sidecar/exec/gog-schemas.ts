@@ -46,13 +46,14 @@ export const GogOutputSchemas = {
   search: z.object({
     threads: z
       .array(
+        // gog leaves empty fields out of a row (omitempty), e.g. a thread without a subject.
         z.object({
           id: z.string(),
-          date: z.string(),
-          from: z.string(),
-          subject: z.string(),
+          date: z.string().optional(),
+          from: z.string().optional(),
+          subject: z.string().optional(),
           labels: z.array(z.string()).nullable().optional(),
-          messageCount: z.number().int().nonnegative(),
+          messageCount: z.number().int().nonnegative().optional(),
         }),
       )
       .nullable(),
@@ -94,7 +95,6 @@ export const GogOutputSchemas = {
     threadId: z.string().optional(),
   }),
   draftDeleted: z.object({ deleted: z.boolean(), draftId: z.string() }),
-  draftGet: z.object({ draft: z.object({ id: z.string(), message: GogApiMessageSchema.nullable().optional() }) }),
   sent: z.object({ messageId: z.string(), threadId: z.string(), from: z.string().optional() }),
   events: z.object({
     events: z.array(z.record(z.string(), z.unknown())).nullable(),

@@ -150,11 +150,11 @@ export const normalise = {
     return {
       threads: (o.threads ?? []).map((t) => ({
         threadId: t.id,
-        date: t.date,
-        from: t.from,
-        subject: t.subject,
+        date: t.date ?? '',
+        from: t.from ?? '',
+        subject: t.subject ?? '',
         labels: t.labels ?? [],
-        messageCount: t.messageCount,
+        messageCount: t.messageCount ?? 0,
       })),
       nextPageToken: token(o.nextPageToken),
     };
@@ -215,11 +215,6 @@ export const normalise = {
   draftDeleted(json: unknown): ActionResult<'gmail.drafts.delete'> {
     const o = parse(GogOutputSchemas.draftDeleted, json, 'gmail drafts delete');
     return { deleted: o.deleted, draftId: o.draftId };
-  },
-  draftGet(json: unknown): Message & { draftId: string } {
-    const o = parse(GogOutputSchemas.draftGet, json, 'gmail drafts get');
-    if (!o.draft.message) throw new GogOutputError(`gmail drafts get: draft ${o.draft.id} has no message`);
-    return { ...messageFromApi(o.draft.message), draftId: o.draft.id };
   },
   sent(json: unknown, what: string): ActionResult<'gmail.send'> {
     const o = parse(GogOutputSchemas.sent, json, what);

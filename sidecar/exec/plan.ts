@@ -37,11 +37,6 @@ export function planGogCall<A extends ActionName>(action: A, params: ActionParam
   return parts.stdin === undefined ? { argv } : { argv, stdin: parts.stdin };
 }
 
-/** `gog gmail drafts get`: the draft as gog holds it, read to decide on and bind what a send will carry. */
-export function planDraftRead(draftId: string, cfg: GogConfig): GogPlan {
-  return { argv: [...baseFlags(cfg), 'gmail', 'drafts', 'get', '--', draftId] };
-}
-
 /** gog's JSON for one action in the action's result shape (gmail.attachment: the file gog wrote). */
 export function normaliseOutput<A extends ActionName>(action: A, params: ActionParams<A>, json: unknown) {
   return gogCommand(action).normalise(json, params);
