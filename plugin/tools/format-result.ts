@@ -1,8 +1,12 @@
 // Turns the sidecar's answers into tool results a model can act on; anything unexpected fails closed.
-
-import { ADVICE_BY_STATUS, DEFAULT_ADVICE, PROPOSAL_HTTP_STATUSES } from '../../shared/errors.ts';
-import type { ProposalStatus, ProposalView } from '../../shared/wire.ts';
-import { ErrorBodySchema, ProposalResponseSchema } from '../../shared/wire.ts';
+import type { ActionName, ProposalStatus, ProposalView } from '../../shared/index.ts';
+import {
+  ADVICE_BY_STATUS,
+  DEFAULT_ADVICE,
+  ErrorBodySchema,
+  PROPOSAL_HTTP_STATUSES,
+  ProposalResponseSchema,
+} from '../../shared/index.ts';
 import type { ClientFailure } from '../client/agent-client.ts';
 import { STATUS_TOOL_NAME } from './tool-definitions.ts';
 
@@ -25,6 +29,13 @@ export interface FormattedResult {
   readonly proposalId?: string;
   readonly correlationId?: string;
   readonly rules?: readonly string[];
+  /** The action the proposal is for, when the sidecar named one. */
+  readonly action?: ActionName;
+  /** The action's result, only when it ran (outcome `executed`). */
+  readonly result?: unknown;
+  /** Why it did not run or is waiting: the policy's message, or what went wrong. */
+  readonly reason?: string;
+  readonly expiresAt?: string;
 }
 
 const MAX_MESSAGE = 2_000;
@@ -43,14 +54,23 @@ function statusMatchesHttp(status: ProposalStatus, http: number): boolean {
 }
 
 function formatProposal(p: ProposalView, httpStatus: number): FormattedResult {
-  const base = { httpStatus, proposalId: p.id, correlationId: p.correlationId, rules: p.decision.rules };
   const why = clip(p.decision.message);
+  const base = {
+    httpStatus,
+    proposalId: p.id,
+    correlationId: p.correlationId,
+    rules: p.decision.rules,
+    action: p.action,
+    ...(why ? { reason: why } : {}),
+    ...(p.expiresAt ? { expiresAt: p.expiresAt } : {}),
+  };
   switch (p.status) {
     case 'executed':
       return {
         ...base,
         outcome: 'executed',
         isError: false,
+        result: p.result ?? null,
         text: JSON.stringify({ status: 'executed', proposalId: p.id, result: p.result ?? null }, null, 2),
       };
     case 'pending_approval':
@@ -106,6 +126,7 @@ function formatProposal(p: ProposalView, httpStatus: number): FormattedResult {
       const timedOut = httpStatus === 504 || p.error?.code === 'EXEC_TIMEOUT';
       return {
         ...base,
+        reason: err,
         outcome: 'failed',
         isError: true,
         text:
@@ -149,6 +170,7 @@ export function formatToolResult(httpStatus: number, body: unknown): FormattedRe
       isError: true,
       httpStatus,
       correlationId: e.correlationId,
+      reason: `${e.code}: ${clip(e.message)}`,
       text: `mailwarden refused the request (HTTP ${httpStatus}, ${e.code}): ${clip(e.message)} ${advice}`,
     };
   }
@@ -160,6 +182,7 @@ function invalidAnswer(httpStatus: number, detail: string): FormattedResult {
     outcome: 'invalid_answer',
     isError: true,
     httpStatus,
+    reason: detail,
     text:
       `mailwarden gave an answer the plugin cannot understand (HTTP ${httpStatus}: ${detail}). ` +
       `Treat the request as not done, and tell the user; do not assume it succeeded.`,
@@ -178,6 +201,7 @@ export function formatClientFailure(failure: ClientFailure): FormattedResult {
   return {
     outcome: failure.kind === 'not_json' || failure.kind === 'too_large' ? 'invalid_answer' : 'unreachable',
     isError: true,
+    reason: failure.message,
     text: `mailwarden is not available: ${failure.message}.${unsure}`,
   };
 }

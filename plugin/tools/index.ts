@@ -20,6 +20,8 @@ export {
   TOOL_NAMES,
   toolParametersJsonSchema,
 } from './tool-definitions.ts';
+export type { ToolHints, ToolOutput } from './tool-output.ts';
+export { ToolOutcomeSchema, toolHints, toolOutput, toolOutputSchema } from './tool-output.ts';
 export type { ToolCallContext, ToolRunner, ToolRunnerOptions, ToolRunResult } from './tool-runner.ts';
 export { createToolRunner } from './tool-runner.ts';
 export type { CatalogState } from './visible-tools.ts';

@@ -59,6 +59,7 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
       return {
         outcome: 'not_configured',
         isError: true,
+        reason: options.configError ?? 'no socket or key',
         text: `The mailwarden plugin is not configured (${options.configError ?? 'no socket or key'}); tell the user. Nothing was done.`,
       } satisfies FormattedResult;
     }
@@ -88,7 +89,13 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
     async run(toolName, params, ctx = {}) {
       const tool = findTool(toolName);
       if (!tool) {
-        return { tool: toolName, outcome: 'invalid_params', isError: true, text: `Unknown tool "${toolName}".` };
+        return {
+          tool: toolName,
+          outcome: 'invalid_params',
+          isError: true,
+          reason: `unknown tool "${toolName}"`,
+          text: `Unknown tool "${toolName}".`,
+        };
       }
       // SECURITY: strict schemas reject any parameter the action does not define, so no argument can
       // name another socket, URL or key; the client is fixed at construction.
@@ -98,6 +105,7 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
           tool: tool.name,
           outcome: 'invalid_params',
           isError: true,
+          reason: formatIssues(parsed.error),
           text: `Invalid parameters for ${tool.name}: ${formatIssues(parsed.error)}. Nothing was sent; fix them and call again.`,
         };
       }
@@ -109,6 +117,7 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
           tool: tool.name,
           outcome: 'unreachable',
           isError: true,
+          reason: (err as Error).message,
           text: `The mailwarden plugin failed before getting an answer (${(err as Error).message}). The request may not have been sent; check before trying again.`,
         };
       }

@@ -14,9 +14,9 @@ import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { describeIssue } from '../../shared/index.ts';
-import { ConfigSchema, formatProblems, loadConfig, parseYamlText } from '../config/index.ts';
+import { ConfigSchema, formatProblems, type LoadedConfig, parseYamlText } from '../config/index.ts';
 import { loadPolicy } from '../policy/index.ts';
-import { CheckFailed, type CliIo, configPathFrom, EXIT_OK, parse, print, UsageError } from './io.ts';
+import { CheckFailed, type CliIo, EXIT_OK, loadCliConfig, parse, print, UsageError } from './io.ts';
 
 const USAGE = "usage: mailwarden approver add --id ID (--public-key FILE | --jwk '{...}') | approver list";
 const ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
@@ -61,11 +61,10 @@ function keyFromFile(file: string): KeyObject {
 const spkiDer = (k: KeyObject) => k.export({ type: 'spki', format: 'der' });
 const fingerprint = (k: KeyObject) => `sha256:${createHash('sha256').update(spkiDer(k)).digest('hex')}`;
 
-function addApprover(configFile: string, id: string, key: KeyObject, io: CliIo, json: boolean): number {
+function addApprover(loaded: LoadedConfig, id: string, key: KeyObject, io: CliIo, json: boolean): number {
   if (key.asymmetricKeyType !== 'ed25519') {
     throw new UsageError(`the key is ${key.asymmetricKeyType}, not Ed25519; approvers sign with Ed25519`);
   }
-  const loaded = loadConfig(configFile);
   const approvals = loaded.config.approvals;
   if (approvals.mode !== 'eddsa') {
     throw new CheckFailed('approvals.mode is hs256; public keys are enrolled only in the eddsa mode');
@@ -151,9 +150,8 @@ export async function approverCommand(args: string[], io: CliIo): Promise<number
     'public-key': { type: 'string' },
     jwk: { type: 'string' },
   });
-  const configFile = configPathFrom(values.config, io.env);
   if (sub === 'list') {
-    const approvers = loadConfig(configFile).config.approvals.approvers.map((a) => ({
+    const approvers = loadCliConfig(values.config, io.env).config.approvals.approvers.map((a) => ({
       id: a.id,
       ...(a.publicKey ? { publicKey: a.publicKey } : {}),
     }));
@@ -171,5 +169,5 @@ export async function approverCommand(args: string[], io: CliIo): Promise<number
   const given = [values['public-key'], values.jwk].filter((v) => v !== undefined);
   if (given.length !== 1) throw new UsageError('pass exactly one of --public-key FILE and --jwk JSON');
   const key = values.jwk !== undefined ? keyFromJwk(values.jwk) : keyFromFile(values['public-key']!);
-  return addApprover(configFile, values.id, key, io, values.json === true);
+  return addApprover(loadCliConfig(values.config, io.env), values.id, key, io, values.json === true);
 }

@@ -1,14 +1,13 @@
 // `mailwarden console`: serves the operator console on loopback until SIGTERM/SIGINT and prints a one-time login link.
 import { join } from 'node:path';
-import { loadConfig } from '../config/index.ts';
 import { isLoopback, parseListen, startConsole } from '../console/index.ts';
-import { type CliIo, configPathFrom, EXIT_OK, parse, print, UsageError } from './io.ts';
+import { type CliIo, EXIT_OK, loadCliConfig, parse, print, UsageError } from './io.ts';
 
 export async function consoleCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, { config: { type: 'string' }, listen: { type: 'string', default: '127.0.0.1:0' } });
   const listen = parseListen(values.listen);
   if (!listen) throw new UsageError(`--listen ${values.listen}: must be HOST:PORT or [IPv6]:PORT, e.g. 127.0.0.1:8470`);
-  const loaded = loadConfig(configPathFrom(values.config, io.env));
+  const loaded = loadCliConfig(values.config, io.env);
   if (!isLoopback(listen.host)) {
     // SECURITY: plain HTTP off loopback exposes the session cookie and, in browsers, disables WebCrypto signing.
     io.stderr(

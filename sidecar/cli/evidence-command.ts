@@ -1,8 +1,7 @@
 // `mailwarden evidence verify`: the evidence domain's verifier, fed the paths from the config.
 
-import { loadConfig } from '../config/index.ts';
 import { evidenceVerifyCommand } from '../evidence/index.ts';
-import { type CliIo, configPathFrom, UsageError } from './io.ts';
+import { type CliIo, loadCliConfig, UsageError } from './io.ts';
 
 export async function evidenceCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
@@ -17,7 +16,7 @@ export async function evidenceCommand(args: string[], io: CliIo): Promise<number
   const forward = rest.filter(
     (a, i) => !(a === '--config' || (idx >= 0 && i === idx + 1) || a.startsWith('--config=')),
   );
-  const { config } = loadConfig(configPathFrom(configArg, io.env));
+  const { config } = loadCliConfig(configArg, io.env);
   const approverKeyPaths = Object.fromEntries(
     config.approvals.mode === 'eddsa'
       ? config.approvals.approvers.flatMap((a) => (a.publicKey ? [[a.id, a.publicKey]] : []))

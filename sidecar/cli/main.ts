@@ -4,8 +4,9 @@ import { MailwardenError } from '../errors.ts';
 import { approverCommand } from './approver.ts';
 import { consoleCommand } from './console.ts';
 import { evidenceCommand } from './evidence-command.ts';
+import { commandHelp, isCommandName } from './help.ts';
 import { initCommand } from './init.ts';
-import { CheckFailed, type CliIo, EXIT_CHECK_FAILED, EXIT_USAGE, UsageError } from './io.ts';
+import { CheckFailed, type CliIo, ConfigMissing, EXIT_CHECK_FAILED, EXIT_USAGE, UsageError } from './io.ts';
 import { keygenCommand } from './keygen.ts';
 import { decideCommand, listCommand, lockdownCommand, postureCommand, showCommand } from './operator-commands.ts';
 import { policyCommand } from './policy-commands.ts';
@@ -28,7 +29,8 @@ usage:
   mailwarden approver add --id ID (--public-key FILE | --jwk JSON) | approver list
 
 Every command takes --json; commands that need a setup take --config FILE
-(default: $MAILWARDEN_CONFIG, then ./mailwarden.yaml).`;
+(default: $MAILWARDEN_CONFIG, then ./mailwarden.yaml).
+\`mailwarden COMMAND --help\` shows a command's flags and an example.`;
 
 export function processIo(): CliIo {
   return {
@@ -52,6 +54,16 @@ export function processIo(): CliIo {
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...args] = argv;
   try {
+    // Help comes before anything a command checks or loads, so it works without a setup.
+    if (isCommandName(command) && args.some((a) => a === '--help' || a === '-h')) {
+      io.stdout(`${commandHelp(command)}\n`);
+      return 0;
+    }
+    if (command === 'help' && args[0] !== undefined) {
+      if (!isCommandName(args[0])) throw new UsageError(`no command "${args[0]}"`);
+      io.stdout(`${commandHelp(args[0])}\n`);
+      return 0;
+    }
     switch (command) {
       case 'init':
         return await initCommand(args, io);
@@ -99,9 +111,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     if (json) io.stdout(`${JSON.stringify({ error: { code, message } })}\n`);
     io.stderr(`mailwarden: ${message}\n`);
     if (err instanceof UsageError) {
-      io.stderr('run `mailwarden --help` for usage\n');
+      io.stderr(`run \`mailwarden ${isCommandName(command) ? `${command} ` : ''}--help\` for usage\n`);
       return EXIT_USAGE;
     }
+    // Nothing was done without a readable setup; like a usage error, the fix is in how it was called.
+    if (err instanceof ConfigMissing) return EXIT_USAGE;
     if (err instanceof CheckFailed) return EXIT_CHECK_FAILED;
     if (!(err instanceof MailwardenError)) io.stderr(`${(err as Error).stack ?? ''}\n`);
     return EXIT_CHECK_FAILED;

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PostureSchema } from '../../shared/index.ts';
 import { loadSigningKey, newNonce, signStatement } from '../approval/index.ts';
-import { type LoadedConfig, loadConfig } from '../config/index.ts';
+import type { LoadedConfig } from '../config/index.ts';
 import { summarisePosture } from '../posture/index.ts';
-import { CheckFailed, type CliIo, configPathFrom, EXIT_CHECK_FAILED, EXIT_OK, parse, print, UsageError } from './io.ts';
+import { CheckFailed, type CliIo, EXIT_CHECK_FAILED, EXIT_OK, loadCliConfig, parse, print, UsageError } from './io.ts';
 import { callOperator, errorLine, OperatorClientError } from './operator-client.ts';
 
 const STATEMENT_LIFETIME_SECONDS = 300;
@@ -22,7 +22,7 @@ async function get(loaded: LoadedConfig, path: string): Promise<unknown> {
 
 export async function listCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, { config: { type: 'string' }, status: { type: 'string' } });
-  const loaded = loadConfig(configPathFrom(values.config, io.env));
+  const loaded = loadCliConfig(values.config, io.env);
   const q = values.status ? `?status=${encodeURIComponent(values.status)}` : '';
   const body = (await get(loaded, `/v1/proposals${q}`)) as { proposals: Record<string, unknown>[] };
   print(io, values.json === true, body, () =>
@@ -106,7 +106,7 @@ function formatCard(card: Record<string, unknown>): string {
 export async function showCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, { config: { type: 'string' } }, 1);
   if (!positionals[0]) throw new UsageError('usage: mailwarden show ID');
-  const loaded = loadConfig(configPathFrom(values.config, io.env));
+  const loaded = loadCliConfig(values.config, io.env);
   const body = (await get(loaded, `/v1/proposals/${encodeURIComponent(positionals[0])}`)) as {
     card: Record<string, unknown>;
   };
@@ -141,7 +141,7 @@ export async function decideCommand(decision: 'approve' | 'reject', args: string
   );
   const id = positionals[0];
   if (!id) throw new UsageError(`usage: mailwarden ${decision} ID [--key FILE] [--yes]`);
-  const loaded = loadConfig(configPathFrom(values.config, io.env));
+  const loaded = loadCliConfig(values.config, io.env);
   const signer = resolveSigner(loaded, values.key, values.approver, io.env);
   const { card } = (await get(loaded, `/v1/proposals/${encodeURIComponent(id)}`)) as { card: Record<string, unknown> };
   if (values.json !== true) io.stdout(`${formatCard(card)}\n`);
@@ -199,7 +199,7 @@ export async function lockdownCommand(args: string[], io: CliIo): Promise<number
   const state = positionals[0];
   if (state !== 'on' && state !== 'off')
     throw new UsageError('usage: mailwarden lockdown on|off [--reason TEXT] [--principal AGENT]');
-  const loaded = loadConfig(configPathFrom(values.config, io.env));
+  const loaded = loadCliConfig(values.config, io.env);
   const signer = resolveSigner(loaded, values.key, values.approver, io.env);
   const iat = Math.floor(Date.now() / 1000);
   const jws = await signStatement(
@@ -224,7 +224,7 @@ export async function lockdownCommand(args: string[], io: CliIo): Promise<number
 
 export async function postureCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, { config: { type: 'string' } });
-  const loaded = loadConfig(configPathFrom(values.config, io.env));
+  const loaded = loadCliConfig(values.config, io.env);
   const posture = PostureSchema.parse(await get(loaded, '/v1/posture'));
   print(io, values.json === true, posture, () => summarisePosture(posture));
   return posture.mode === 'hard_enforcement_ready' ? EXIT_OK : EXIT_CHECK_FAILED;

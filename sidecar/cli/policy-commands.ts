@@ -1,7 +1,9 @@
 // `mailwarden policy check FILE` and `mailwarden policy explain FILE ACTION PARAMS_JSON`.
 import { ActionParamSchemas, describeIssue, isActionName } from '../../shared/index.ts';
 import { evaluatePolicy, loadPolicy, PolicyError } from '../policy/index.ts';
-import { type CliIo, EXIT_CHECK_FAILED, EXIT_OK, parse, print, UsageError } from './io.ts';
+import { type CliIo, EXIT_CHECK_FAILED, EXIT_OK, parse, print, requireFile, UsageError } from './io.ts';
+
+const POLICY_FIX = 'pass the path of a policy YAML file, e.g. policies/draft_assist.yaml';
 
 export async function policyCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
@@ -15,6 +17,7 @@ async function check(args: string[], io: CliIo): Promise<number> {
   const file = positionals[0];
   if (!file) throw new UsageError('usage: mailwarden policy check FILE');
   const json = values.json === true;
+  requireFile(file, 'the policy file', POLICY_FIX);
   try {
     const compiled = loadPolicy(file);
     print(
@@ -46,6 +49,7 @@ async function explain(args: string[], io: CliIo): Promise<number> {
   if (!checked.success) {
     throw new UsageError(describeIssue(checked.error, { root: 'params' }).message);
   }
+  requireFile(file, 'the policy file', POLICY_FIX);
   const compiled = loadPolicy(file);
   const outcome = evaluatePolicy(compiled, {
     action,

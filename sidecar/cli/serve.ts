@@ -1,14 +1,13 @@
 // `mailwarden serve`: runs the sidecar in the foreground until SIGTERM/SIGINT, then drains and exits 0.
 import { startSidecar } from '../app/index.ts';
-import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../log/index.ts';
 import { summarisePosture } from '../posture/index.ts';
-import { type CliIo, configPathFrom, EXIT_OK, parse, print } from './io.ts';
+import { type CliIo, EXIT_OK, loadCliConfig, parse, print } from './io.ts';
 import { VERSION } from './version.ts';
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, { config: { type: 'string' } });
-  const loaded = loadConfig(configPathFrom(values.config, io.env));
+  const loaded = loadCliConfig(values.config, io.env);
   const logger = createLogger(loaded.config.log.level);
   const handle = await startSidecar(loaded, { logger, version: VERSION });
   print(

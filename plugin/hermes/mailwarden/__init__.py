@@ -19,6 +19,8 @@ DEFAULT_TIMEOUT = 60.0
 CATALOG_TIMEOUT = 3.0
 MAX_BODY_BYTES = 32 * 1024 * 1024
 MAX_KEY_FILE_BYTES = 16 * 1024
+# What Hermes shows as missing while the toolset is unavailable (the manifest's requires_env says the same).
+REQUIRES_ENV = ["MAILWARDEN_SOCKET", "MAILWARDEN_AGENT_KEY_FILE"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _TOOLS_FILE = os.path.join(_HERE, "tools.json")
@@ -422,4 +424,5 @@ def register(ctx):
             tool["schema"],
             _make_handler(tool),
             check_fn=_check_available,
+            requires_env=REQUIRES_ENV,
         )
