@@ -5,7 +5,7 @@ import type { EvidenceLog } from '../evidence/index.ts';
 import type { GogExecutor } from '../exec/index.ts';
 import { createGuard } from '../guard/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
-import { createProposalService } from '../proposals/index.ts';
+import { createProposalService, type ProposalHooks } from '../proposals/index.ts';
 import type { StateDb } from '../state/index.ts';
 
 export interface CoreDeps {
@@ -19,6 +19,8 @@ export interface CoreDeps {
   /** The mailbox owner; with it, the content and outbound guard runs on every proposal. */
   readonly owner?: string;
   readonly newId?: () => string;
+  /** Told (not awaited) when a proposal starts waiting for an approver. */
+  readonly pending?: ProposalHooks['pending'];
   readonly onError?: (err: unknown, context: string) => void;
 }
 
@@ -38,6 +40,7 @@ export function createCore(deps: CoreDeps) {
       ...(guard ? guard.hooks : {}),
       // INVARIANT: execution re-verifies the stored signatures; approvals exists before anything executes.
       verifyApprovals: (row, hash) => approvals!.verifyForExecution(row, hash),
+      ...(deps.pending ? { pending: deps.pending } : {}),
     },
     ...(deps.onError ? { onError: deps.onError } : {}),
   });

@@ -43,6 +43,8 @@ export interface ProposalHooks {
   prepareParams?(p: StoredProposal): { params: Record<string, unknown> } | { result: unknown };
   /** Filter what gog returned before anyone sees or stores it. */
   filterResult?(p: StoredProposal, result: unknown): unknown;
+  /** A proposal now waits for an approver (e.g. tell the owner). Not awaited; it must return at once. */
+  pending?(p: StoredProposal, decision: Decision, expiresAt: string): void;
   /** Re-verify the stored approvals against the re-computed hash just before executing. */
   verifyApprovals?(row: ProposalRow, hash: string): Promise<{ ok: true } | { ok: false; reason: string }>;
 }
@@ -220,6 +222,7 @@ export function createProposalService(deps: ProposalServiceDeps) {
       throw err;
     }
 
+    if (status === 'pending_approval') hooks.pending?.(stored, decision, expiresAt!);
     if (status === 'denied') await noteDenial(principal);
     if (status === 'approved') await execute(stored.id);
     return load(stored.id)!;
