@@ -5,7 +5,7 @@ import type { EvidenceLog } from '../evidence/index.ts';
 import type { GogExecutor } from '../exec/index.ts';
 import { createGuard } from '../guard/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
-import { createLockdownStore, createProposalService } from '../proposals/index.ts';
+import { createLockdownStore, createProposalService, type ProposalServiceDeps } from '../proposals/index.ts';
 import type { StateDb } from '../state/index.ts';
 
 export interface CoreDeps {
@@ -19,6 +19,9 @@ export interface CoreDeps {
   /** The mailbox owner; with it, the content and outbound guard runs on every proposal. */
   readonly owner?: string;
   readonly newId?: () => string;
+  /** Told (not awaited) when a proposal starts waiting for an approver. */
+  /** Told when a proposal starts waiting for approval (the notification sinks). */
+  readonly pending?: ProposalServiceDeps['onPending'];
   readonly onError?: (err: unknown, context: string) => void;
 }
 
@@ -46,6 +49,7 @@ export function createCore(deps: CoreDeps) {
     lockdowns,
     guard: guard ? { facts: { gather: guard.gather }, execution: guard.execution } : undefined,
     approvals: createExecutionCheck({ db: deps.db, policy: deps.policy, keyring: deps.keyring }),
+    ...(deps.pending ? { onPending: deps.pending } : {}),
     ...(deps.onError ? { onError: deps.onError } : {}),
   });
   const approvals = createApprovalService({

@@ -1,6 +1,7 @@
 // Gathers what posture needs from the running configuration and asks the posture domain to observe it.
 import type { Posture } from '../../shared/index.ts';
 import type { LoadedConfig } from '../config/index.ts';
+import { type SinkHealth, sinkSecretFiles } from '../notify/index.ts';
 import { type CompiledPolicy, policyDeniesAllSends } from '../policy/index.ts';
 import { createRealProbes, runPosture } from '../posture/index.ts';
 
@@ -9,6 +10,8 @@ export interface PostureContext {
   readonly operatorSocket: string;
   readonly policy: CompiledPolicy;
   readonly evidenceVerdict?: () => Promise<'intact' | 'tampered' | 'cannot_verify' | 'unknown'>;
+  /** How the notification sinks have been doing (only the running sidecar knows). */
+  readonly notifySinks?: () => readonly SinkHealth[];
 }
 
 export async function buildPosture(loaded: LoadedConfig, ctx: PostureContext): Promise<Posture> {
@@ -18,6 +21,7 @@ export async function buildPosture(loaded: LoadedConfig, ctx: PostureContext): P
     config.evidence.blindingKey,
     ...(config.tokens.signingKey ? [config.tokens.signingKey] : []),
     ...config.approvals.approvers.flatMap((a) => (a.secret ? [a.secret] : [])),
+    ...sinkSecretFiles(config.notify.sinks),
   ];
   return runPosture(
     {
@@ -47,6 +51,7 @@ export async function buildPosture(loaded: LoadedConfig, ctx: PostureContext): P
       ...(config.agent.bypassAttestation
         ? { bypassAttestation: { evidenceRef: config.agent.bypassAttestation.evidenceRef } }
         : {}),
+      ...(ctx.notifySinks ? { notify: { sinks: ctx.notifySinks().map((s) => ({ ...s })) } } : {}),
     },
     createRealProbes({
       gog: { binary: config.gog.binary, home: config.gog.home, account: config.gog.account },

@@ -15,6 +15,7 @@ import { compareBakedProfile, createGogExecutor, gogConfigPath, probeGogSchema, 
 import { GUARD_MIGRATIONS } from '../guard/index.ts';
 import { createAgentApp, createOperatorApp, listenOnSocket } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
+import { buildPendingPayload, createNotifier, createSink, sinkSecretFiles } from '../notify/index.ts';
 import { type CompiledPolicy, evaluatePolicy, loadPolicy, policyDeniesAllSends } from '../policy/index.ts';
 import { checkStartupFileModes, formatStartupProblems } from '../posture/index.ts';
 import { CORE_MIGRATIONS, openStateDb } from '../state/index.ts';
@@ -132,6 +133,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
         : []),
       ...(config.gog.keyringPasswordFile ? [config.gog.keyringPasswordFile] : []),
       ...config.approvals.approvers.flatMap((a) => (a.secret ? [a.secret] : [])),
+      ...sinkSecretFiles(config.notify.sinks),
     ],
     dirs: [config.paths.stateDir, config.paths.evidenceDir, config.gog.home],
     files: [loaded.file, config.policy],
@@ -192,6 +194,17 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   await checkBakedProfile(gogConfig, policy, log);
   const executor = createGogExecutor(gogConfig);
 
+  // Sinks are built (and their secret files read) before anything runs, so a broken sink stops start-up.
+  const notifier = createNotifier({
+    sinks: config.notify.sinks.map(createSink),
+    attempts: config.notify.attempts,
+    backoffMs: config.notify.backoffMs,
+    timeoutMs: config.notify.timeoutMs,
+    record: (event) => evidence.append(event),
+    now,
+    onError: (err, context) => log.warn({ err, context }, 'notification problem'),
+  });
+
   const { proposals, approvals } = createCore({
     db,
     policy,
@@ -201,6 +214,20 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     now,
     skewSeconds: config.approvals.maxClockSkewSeconds,
     owner: config.gog.account,
+    pending: (stored, decision, expiresAt) =>
+      notifier.notify(
+        buildPendingPayload(
+          {
+            proposalId: stored.id,
+            action: stored.action,
+            principal: stored.principal,
+            params: stored.params,
+            rules: decision.rules,
+            expiresAt,
+          },
+          { consoleUrl: config.notify.consoleUrl, includeSubject: config.notify.includeSubject },
+        ),
+      ),
     onError: (err, context) => log.error({ err, context }, 'proposal pipeline error'),
   });
 
@@ -251,7 +278,13 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   const operatorSocket = join(config.paths.runtimeDir, 'operator.sock');
   // The log was verified when it was opened (the sidecar refuses to start on a tampered log).
   const posture = () =>
-    buildPosture(loaded, { agentSocket, operatorSocket, policy, evidenceVerdict: async () => 'intact' });
+    buildPosture(loaded, {
+      agentSocket,
+      operatorSocket,
+      policy,
+      evidenceVerdict: async () => 'intact',
+      notifySinks: () => notifier.health(),
+    });
   const operatorApp = createOperatorApp({
     proposals,
     decisions: approvals,
@@ -270,6 +303,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   } catch (err) {
     // Nothing may stay half-open: a listening agent socket would keep the process alive and accept proposals.
     await agentListener?.close();
+    await notifier.close();
     await evidence.close();
     db.close();
     throw err;
@@ -291,6 +325,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
       stopped = true;
       clearInterval(sweeper);
       await Promise.all([agentListener?.close(), operatorListener.close()]);
+      await notifier.close();
       try {
         await proposals.record({ type: 'sidecar_stopped', data: {} });
       } catch (err) {

@@ -10,6 +10,22 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const loaded = loadCliConfig(values.config, io.env);
   const logger = createLogger(loaded.config.log.level);
   const handle = await startSidecar(loaded, { logger, version: VERSION });
+  // The signal handlers go in before "ready" is printed: a SIGTERM right after it must drain, not kill.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'stopping');
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      handle.stop().then(resolve, (err: unknown) => {
+        logger.error({ err }, 'error while stopping');
+        resolve();
+      });
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
   print(
     io,
     values.json === true,
@@ -33,20 +49,6 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   } catch (err) {
     logger.warn({ err }, 'posture could not be determined at start-up');
   }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'stopping');
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
-      handle.stop().then(resolve, (err: unknown) => {
-        logger.error({ err }, 'error while stopping');
-        resolve();
-      });
-    };
-    const onTerm = () => stop('SIGTERM');
-    const onInt = () => stop('SIGINT');
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
-  });
+  await stopped;
   return EXIT_OK;
 }

@@ -26,6 +26,46 @@ export const ApproverEntrySchema = z.strictObject({
   secret: PathSchema.optional(),
 });
 
+const NotifySinkBase = {
+  /** Names the sink in evidence, logs and posture. */
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be 1-64 lower-case letters, digits and _.- (e.g. "phone")'),
+  /** Which events the sink receives; today `approval_pending` (a proposal waits for an approver). */
+  events: z
+    .array(z.enum(['approval_pending']))
+    .min(1)
+    .default(['approval_pending']),
+};
+const HttpUrlSchema = z
+  .string()
+  .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL')
+  .refine((u) => URL.canParse(u), 'must be a valid URL');
+
+export const NotifySinkSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    ...NotifySinkBase,
+    kind: z.literal('command'),
+    /** Program and arguments, no shell; the payload arrives as JSON on stdin. */
+    argv: z.array(z.string().min(1)).min(1, 'must name a program (an absolute path), e.g. ["/usr/bin/notify-send"]'),
+  }),
+  z.strictObject({
+    ...NotifySinkBase,
+    kind: z.literal('webhook'),
+    url: HttpUrlSchema,
+    /** File holding the HMAC-SHA256 key (at least 32 bytes, base64) that signs every body. */
+    secretFile: PathSchema,
+  }),
+  z.strictObject({
+    ...NotifySinkBase,
+    kind: z.literal('ntfy'),
+    /** The full topic URL on an ntfy server, e.g. https://ntfy.example.org/mailwarden-6f1c2b. */
+    url: HttpUrlSchema,
+    /** Optional file holding an ntfy access token (sent as a Bearer token). */
+    tokenFile: PathSchema.optional(),
+  }),
+]);
+
 export const ConfigSchema = z.strictObject({
   version: z.literal(1, 'must be 1'),
   policy: PathSchema,
@@ -124,9 +164,26 @@ export const ConfigSchema = z.strictObject({
       maxWaitSeconds: z.number().int().min(0).max(600).default(120),
     })
     .prefault({}),
+  notify: z
+    .strictObject({
+      sinks: z.array(NotifySinkSchema).default([]),
+      /** The console's address as the owner's phone reaches it; notifications link to the card there. */
+      consoleUrl: HttpUrlSchema.optional(),
+      /** Opt-in: put the mail's subject in the notification (off by default: no mail content leaves). */
+      includeSubject: z.boolean().default(false),
+      /** Delivery attempts per notification and sink, the first included. */
+      attempts: z.number().int().min(1).max(10).default(4),
+      /** Wait before the first retry; each further retry waits twice as long. */
+      backoffMs: z.number().int().min(10).max(600_000).default(2000),
+      /** A single attempt that takes longer is abandoned (a hanging sink never holds anything else). */
+      timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    })
+    .prefault({}),
   log: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type AgentEntry = z.infer<typeof AgentEntrySchema>;
 export type ApproverEntry = z.infer<typeof ApproverEntrySchema>;
+export type NotifySink = z.infer<typeof NotifySinkSchema>;
+export type NotifyConfig = Config['notify'];

@@ -20,7 +20,9 @@ export type EvidenceType =
   | 'token_minted'
   | 'evidence_recovered'
   | 'proposal_aborted'
-  | 'evidence_pruned';
+  | 'evidence_pruned'
+  | 'notification_attempt'
+  | 'notification_failed';
 
 /**
  * One event as the caller hands it over. SECURITY: `data` must already be free of mail bodies,

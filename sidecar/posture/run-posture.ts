@@ -5,6 +5,7 @@ import { anyOf, canAccess, canReplaceEntry } from './access.ts';
 import { resolveAgents } from './agents.ts';
 import { agentAccessCheck, agentRootCheck, type FileContext, type FileTarget, ownerCheck } from './check-files.ts';
 import { authCheck, bakedProfileCheck } from './check-gog.ts';
+import { notifySinksCheck } from './check-notify.ts';
 import { notRootCheck, uidSeparationCheck } from './check-process.ts';
 import {
   approvalModeCheck,
@@ -128,6 +129,7 @@ export async function collectChecks(input: PostureInput, rawProbes: PostureProbe
   checks.push(bakedProfileCheck(input, schema));
   checks.push(authCheck(input, auth));
   checks.push(bypassAttestationCheck(input.bypassAttestation));
+  if (input.notify) checks.push(notifySinksCheck(input.notify));
   return checks;
 }
 

@@ -31,6 +31,16 @@ export interface PostureInput {
   gog: { backend: 'fake' | 'gog'; binary: string; account: string };
   policyDeniesSend: boolean;
   bypassAttestation?: { evidenceRef: string };
+  /** The running sidecar's notification sinks and how their deliveries went; absent when not observed. */
+  notify?: {
+    sinks: {
+      name: string;
+      kind: string;
+      delivered: number;
+      failingInARow: number;
+      lastFailure: string | null;
+    }[];
+  };
 }
 
 /** The subset of `fs.Stats` posture reasons about. */

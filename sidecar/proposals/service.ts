@@ -65,6 +65,8 @@ export interface ProposalServiceDeps {
   /** The content and outbound guard: facts before deciding, controls around executing. */
   readonly guard?: { readonly facts: FactsSource; readonly execution: ExecutionControls } | undefined;
   readonly approvals: ApprovalCheck;
+  /** A proposal now waits for an approver (tell the owner). Not awaited; it must return at once. */
+  readonly onPending?: (p: StoredProposal, decision: Decision, expiresAt: string) => void;
   /** Shared with whoever else reads lockdown state (the guard's facts), so both see one cache. */
   readonly lockdowns?: LockdownStore;
   readonly onError?: (err: unknown, context: string) => void;
@@ -226,6 +228,7 @@ export function createProposalService(deps: ProposalServiceDeps) {
       throw err;
     }
 
+    if (status === 'pending_approval') deps.onPending?.(stored, decision, expiresAt!);
     if (status === 'denied') await noteDenial(principal);
     if (status === 'approved') await execute(stored.id);
     return load(stored.id)!;
