@@ -52,7 +52,10 @@ else
       -ldflags "-X github.com/steipete/gogcli/internal/cmd.version=$VERSION-safe" \
       -o "$DEST/gog-agent-safe" ./cmd/gog
   ) || unavailable "the baked agent-safe build of gog $VERSION failed"
-  rm -rf "$WORK"
+  # The copied source is only scratch: a failed clean-up (seen as "Directory not empty" on some filesystems)
+  # must not fail an install whose binaries are built.
+  chmod -R u+w "$WORK" 2>/dev/null || true
+  rm -rf "$WORK" 2>/dev/null || { sleep 1; rm -rf "$WORK" 2>/dev/null || log "left scratch source in $WORK"; }
 fi
 
 echo "$DEST"
