@@ -71,6 +71,7 @@ export function submissionHttpStatus(status: ProposalStatus, errorCode?: string)
     case 'denied':
       return 403;
     case 'failed':
+    case 'outcome_unknown':
       return errorCode === 'GOG_TIMEOUT' ? 504 : 502;
     default:
       return 200;

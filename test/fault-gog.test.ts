@@ -56,7 +56,7 @@ describe('gog faults on a real sidecar', () => {
     expect(trail[2]!.data).toMatchObject({ outcome: 'failed', code: 'GOG_TIMEOUT' });
   });
 
-  it('times out a hanging draft create once: 504, nothing in the outbox, never retried', async () => {
+  it('times out a hanging draft create once: 504, outcome unknown (it may have happened), never retried', async () => {
     const before = readOutbox(s.gogHome).length;
     const callsBefore = readFileSync(join(s.gogHome, 'fake-calls.jsonl'), 'utf8').split('\n').length;
     faults({ sleepMs: 8000 });
@@ -65,8 +65,13 @@ describe('gog faults on a real sidecar', () => {
       body: { action: 'gmail.drafts.create', params: { to: ['sam@example.com'], subject: 'Agenda', body: 'Hi' } },
     });
     expect(r.status).toBe(504);
-    const p = (r.json as { proposal: { id: string; status: string; error: { code: string } } }).proposal;
+    const p = (r.json as { proposal: { id: string; status: string; error: { code: string; message: string } } })
+      .proposal;
     expect(p.error.code).toBe('GOG_TIMEOUT');
+    // gog was stopped before it answered: the change may have been made, so it never reads as a plain failure
+    // that an agent or approver would simply try again.
+    expect(p.status).toBe('outcome_unknown');
+    expect(p.error.message).toMatch(/may have/);
     // The hung gog was killed: after its sleep would have ended, it still wrote nothing.
     rmSync(join(s.gogHome, 'fake-faults.json'), { force: true });
     await new Promise((res) => setTimeout(res, 1500));
@@ -77,8 +82,12 @@ describe('gog faults on a real sidecar', () => {
     const trail = evidenceFor(s.evidenceDir, p.id);
     expect(trail.filter((e) => e.type === 'execution_started')).toHaveLength(1);
     expect(trail.filter((e) => e.type === 'execution_finished')).toHaveLength(1);
+    expect(trail.find((e) => e.type === 'execution_finished')?.data).toMatchObject({
+      outcome: 'outcome_unknown',
+      code: 'GOG_TIMEOUT',
+    });
     const again = await call(s.agentSocket, 'GET', `/v1/proposals/${p.id}`, { key: s.agentKey });
-    expect((again.json as { proposal: { status: string } }).proposal.status).toBe('failed');
+    expect((again.json as { proposal: { status: string } }).proposal.status).toBe('outcome_unknown');
   });
 
   it('answers 502 GOG_BAD_OUTPUT when gog prints garbage, with the stdout digest in evidence', async () => {

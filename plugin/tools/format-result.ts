@@ -140,8 +140,9 @@ function formatProposal(p: ProposalView, httpStatus: number): FormattedResult {
         outcome: 'outcome_unknown',
         isError: true,
         text:
-          `The outcome of proposal ${p.id} is unknown: the sidecar stopped while carrying it out. It will not be ` +
-          `repeated automatically; check the mailbox before trying again.`,
+          `The outcome of proposal ${p.id} is unknown: it was interrupted while being carried out (the sidecar ` +
+          `stopped, or gog did not finish), so it may have happened. It will not be repeated automatically; check ` +
+          `the mailbox before trying again.${p.error ? ` (${p.error.code})` : ''}`,
       };
     default: {
       const never: never = p.status;

@@ -37,6 +37,11 @@ function failure(code: GogErrorCode, ctx: MessageContext, info: GogRunInfo): Gog
   return { ok: false, code, message: messageFor(code, ctx), info };
 }
 
+/** gog ran a mutating command and did not finish cleanly: whether its change was made is unknown. */
+function maybeRan(mutating: boolean, outcome: GogOutcome): GogOutcome {
+  return mutating && !outcome.ok ? { ...outcome, mayHaveRun: true } : outcome;
+}
+
 export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): GogExecutor {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? defaultSleep;
@@ -129,17 +134,20 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
       case 'spawn_error':
         return failure('GOG_MISSING_BINARY', ctxOf({ detail: res.spawnErrorCode ?? 'spawn failed' }), info);
       case 'timeout':
-        return failure('GOG_TIMEOUT', ctxOf(), info);
+        return maybeRan(mutating, failure('GOG_TIMEOUT', ctxOf(), info));
       case 'too_large':
-        return failure('GOG_OUTPUT_TOO_LARGE', ctxOf(), info);
+        return maybeRan(mutating, failure('GOG_OUTPUT_TOO_LARGE', ctxOf(), info));
       case 'aborted':
-        return failure('GOG_CANCELLED', ctxOf(), info);
+        return maybeRan(mutating, failure('GOG_CANCELLED', ctxOf(), info));
       case 'exited':
         break;
     }
     if (res.exitCode !== GOG_EXIT.OK) {
       if (res.exitCode === null)
-        return failure('GOG_FAILED', ctxOf({ line: `killed by ${res.signal ?? 'a signal'}` }), info);
+        return maybeRan(
+          mutating,
+          failure('GOG_FAILED', ctxOf({ line: `killed by ${res.signal ?? 'a signal'}` }), info),
+        );
       const code = codeForExit(res.exitCode, line);
       return failure(code, ctxOf({ exitCode: res.exitCode, line, attempts }), info);
     }
@@ -148,7 +156,7 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
     try {
       json = JSON.parse(res.stdout.toString('utf8'));
     } catch {
-      return failure('GOG_BAD_OUTPUT', ctxOf({ detail: 'stdout is not JSON' }), info);
+      return maybeRan(mutating, failure('GOG_BAD_OUTPUT', ctxOf({ detail: 'stdout is not JSON' }), info));
     }
     let result: unknown;
     try {
@@ -159,7 +167,7 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
       if (!checked.success) throw new Error(`normalised result does not match the ${action} result shape`);
     } catch (e) {
       const detail = e instanceof Error ? e.message : 'unexpected output';
-      return failure('GOG_BAD_OUTPUT', ctxOf({ detail: detail.slice(0, 300) }), info);
+      return maybeRan(mutating, failure('GOG_BAD_OUTPUT', ctxOf({ detail: detail.slice(0, 300) }), info));
     }
     return { ok: true, result, info: { ...info, durationMs: now() - started } };
   }

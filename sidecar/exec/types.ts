@@ -61,6 +61,11 @@ export type GogOutcome =
       /** What happened and what the operator should do next. Never contains mailbox content. */
       readonly message: string;
       readonly info: GogRunInfo;
+      /**
+       * A mutating call that gog did not finish cleanly (stopped at the timeout or by a signal, cut off at the
+       * output cap, or answered garbage after exiting 0): its change may have been made.
+       */
+      readonly mayHaveRun?: boolean;
     };
 
 /** A draft as gog holds it (`gmail drafts get`), in the contract's message shape. */

@@ -352,6 +352,12 @@ export function createProposalService(deps: ProposalServiceDeps) {
       emit(id);
       return;
     }
+    if (!outcome.ok && outcome.mayHaveRun) {
+      // gog was stopped after it may have made the change: never "failed", which invites a retry.
+      preflight.settle(true);
+      await finishUnknown(id, row.principal, outcome);
+      return;
+    }
     preflight.settle(outcome.ok);
     let stored: string | null = null;
     let error = outcome.ok ? null : JSON.stringify({ code: outcome.code, message: outcome.message });
@@ -393,6 +399,34 @@ export function createProposalService(deps: ProposalServiceDeps) {
         `the action ran (${status}) and its outcome is in evidence, but the state database is locked by another process; read proposal ${id} again in a moment`,
       );
     }
+    emit(id);
+  }
+
+  /**
+   * A mutating call that gog did not finish cleanly: the change may or may not have been made. Evidence first,
+   * then state; it is never run again, and the caller is told to look before trying again.
+   */
+  async function finishUnknown(
+    id: string,
+    principal: string,
+    outcome: Extract<Awaited<ReturnType<GogExecutor['execute']>>, { ok: false }>,
+  ): Promise<void> {
+    await recordSafely({
+      type: 'execution_finished',
+      proposalId: id,
+      principal,
+      data: {
+        outcome: 'outcome_unknown',
+        code: outcome.code,
+        exitCode: outcome.info.exitCode,
+        attempts: outcome.info.attempts,
+        durationMs: Math.round(outcome.info.durationMs),
+        stdoutDigest: outcome.info.stdoutDigest,
+        stderrDigest: outcome.info.stderrDigest,
+      },
+    });
+    const message = `${outcome.message} gog did not finish cleanly, so the change may have been made: check the mailbox (e.g. Sent) before proposing it again; mailwarden will not repeat it.`;
+    repo.markOutcomeUnknown(id, iso(), JSON.stringify({ code: outcome.code, message }));
     emit(id);
   }
 

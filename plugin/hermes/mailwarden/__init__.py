@@ -234,8 +234,8 @@ def format_result(http_status, body):
             "rejected": "The owner rejected it; nothing was done. Do not submit it again unless the user asks.",
             "expired": "It expired without the owner's decision; nothing was done.",
             "cancelled": "It was cancelled; nothing was done.",
-            "outcome_unknown": "Its outcome is unknown (the sidecar stopped while carrying it out); it will not be "
-            "repeated. Check the mailbox before trying again.",
+            "outcome_unknown": "Its outcome is unknown (it was interrupted while being carried out, so it may have "
+            "happened); it will not be repeated. Check the mailbox before trying again.",
         }
         return {"error": texts[status], "status": status, "proposalId": pid}
     e = _valid_error(body)
