@@ -60,6 +60,11 @@ function filterEvent(e: CalendarEvent, policy: CalendarPolicy, wrap: boolean): C
     // Invitations come from anyone: their free text is untrusted.
     out.description = wrap ? wrapUntrusted(d, `${e.id}:description`) : d;
   }
+  // An organiser outside writes the summary and location as freely as the description.
+  if (wrap && out.summary !== '') out.summary = wrapUntrusted(out.summary, `${e.id}:summary`);
+  if (wrap && out.location !== undefined && out.location !== '') {
+    out.location = wrapUntrusted(out.location, `${e.id}:location`);
+  }
   return out;
 }
 

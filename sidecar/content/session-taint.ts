@@ -1,6 +1,6 @@
 // What a session must remember from the mail it read: external content, one-time codes, text fingerprints.
 import { createHash } from 'node:crypto';
-import { MessageSchema, ResultSchemas } from '../../shared/index.ts';
+import { type ActionName, ResultSchemas } from '../../shared/index.ts';
 import { detectSecurityMail } from './security-mail.ts';
 import { isInternalSender } from './untrusted.ts';
 
@@ -84,36 +84,52 @@ function noteMessage(
 }
 
 /**
- * Extracts what must be remembered from a read result. Call it on the normalised result BEFORE filtering:
- * codes that were withheld or masked are still remembered, so a later outbound cannot carry them.
+ * Extracts what must be remembered from one read's result, by the action that read it. Call it on the
+ * normalised result BEFORE filtering: codes that were withheld or masked are still remembered, so a later
+ * outbound cannot carry them. Whatever someone outside the organisation may have written taints the agent.
  */
-export function noteRead(result: unknown, internalDomains: readonly string[]): SessionTaint {
+export function noteRead(action: ActionName, result: unknown, internalDomains: readonly string[]): SessionTaint {
   const acc = emptyTaint();
-  const get = ResultSchemas['gmail.get'].safeParse(result);
-  const thread = ResultSchemas['gmail.thread.get'].safeParse(result);
-  const search = ResultSchemas['gmail.search'].safeParse(result);
-  const single = MessageSchema.safeParse(result);
-  const events = ResultSchemas['calendar.events'].safeParse(result);
-  const event = ResultSchemas['calendar.event'].safeParse(result);
-  const messages = get.success
-    ? [get.data.message]
-    : thread.success
-      ? thread.data.thread.messages
-      : single.success
-        ? [single.data]
-        : [];
-  for (const m of messages) noteMessage(m, internalDomains, acc);
-  // Invitations can come from anyone, and their descriptions are free text: treat them as external.
-  const evs = events.success ? events.data.events : event.success ? [event.data.event] : [];
-  for (const e of evs) {
-    const text = e.description ?? '';
-    if (text.trim() === '') continue;
-    acc.readExternal = true;
-    acc.readShingles.push(...shingles(text));
-  }
-  if (search.success) {
-    for (const t of search.data.threads)
-      noteMessage({ subject: t.subject, body: '', from: t.from }, internalDomains, acc);
+  switch (action) {
+    case 'gmail.get': {
+      const r = ResultSchemas['gmail.get'].safeParse(result);
+      if (r.success) noteMessage(r.data.message, internalDomains, acc);
+      break;
+    }
+    case 'gmail.thread.get': {
+      const r = ResultSchemas['gmail.thread.get'].safeParse(result);
+      if (r.success) for (const m of r.data.thread.messages) noteMessage(m, internalDomains, acc);
+      break;
+    }
+    case 'gmail.search': {
+      const r = ResultSchemas['gmail.search'].safeParse(result);
+      // gog takes a row's sender and subject from the thread's first message, so the row's sender is who
+      // wrote the subject; a row without a sender counts as outside.
+      for (const t of r.success ? r.data.threads : []) {
+        noteMessage({ subject: t.subject, body: '', from: t.from }, internalDomains, acc);
+      }
+      break;
+    }
+    case 'calendar.events':
+    case 'calendar.event': {
+      const events = ResultSchemas['calendar.events'].safeParse(result);
+      const event = ResultSchemas['calendar.event'].safeParse(result);
+      const evs = events.success ? events.data.events : event.success ? [event.data.event] : [];
+      // Invitations can come from anyone: their summary, description and location are free text.
+      for (const e of evs) {
+        const text = [e.summary, e.description ?? '', e.location ?? ''].filter((x) => x.trim() !== '').join('\n');
+        if (text === '') continue;
+        acc.readExternal = true;
+        acc.readShingles.push(...shingles(text));
+      }
+      break;
+    }
+    case 'gmail.attachment':
+      // A file is written by whoever sent it; mailwarden does not look inside to tell.
+      acc.readExternal = true;
+      break;
+    default:
+      break;
   }
   return {
     readExternal: acc.readExternal,

@@ -154,7 +154,7 @@ export function createGuard(deps: GuardDeps): Guard {
   function filter(p: StoredProposal, result: unknown): unknown {
     if (ACTION_CLASS[p.action] !== 'read') return result;
     // Remember what was read before filtering: a withheld code must still never leave in a later send.
-    taint.note(p.principal, result, internalDomains);
+    taint.note(p.principal, p.action, result, internalDomains);
     const out = filterResult(
       p.action,
       result,

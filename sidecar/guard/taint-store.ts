@@ -1,6 +1,7 @@
 // What each principal has read, kept in SQLite for the exfiltration guard.
 // SECURITY: keyed by principal, not by the agent-chosen session id: a fresh session id must not wash the taint off.
 import { emptyTaint, mergeTaint, noteRead, type SessionTaint } from '../content/index.ts';
+import type { ActionName } from '../../shared/index.ts';
 import type { StateDb } from '../state/index.ts';
 
 /** Reads older than this stop counting towards the exfiltration guard. */
@@ -20,8 +21,8 @@ export function createTaintStore(db: StateDb, now: () => Date = () => new Date()
 
   return {
     get,
-    note(principal: string, result: unknown, internalDomains: readonly string[]): void {
-      const merged = mergeTaint(get(principal), noteRead(result, internalDomains));
+    note(principal: string, action: ActionName, result: unknown, internalDomains: readonly string[]): void {
+      const merged = mergeTaint(get(principal), noteRead(action, result, internalDomains));
       const bounded = { ...merged, readShingles: merged.readShingles.slice(-MAX_SHINGLES) };
       write.run(principal, JSON.stringify(bounded), now().toISOString());
     },
