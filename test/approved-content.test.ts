@@ -231,3 +231,52 @@ describe('outside-written calendar text taints the agent (no description needed)
     expect(sentTo(s.gogHome)).not.toContain(EVIL);
   });
 });
+
+describe('an event update reaches the attendees the event already has', () => {
+  let s: TestSidecar;
+  const propose = proposer(() => s);
+
+  beforeAll(async () => {
+    s = await startTestSidecar({
+      profile: 'full',
+      prepare: (dir) =>
+        editPolicy(dir, (p) => {
+          p.rules = [
+            { id: 'reads', match: 'class:read', effect: 'allow' },
+            { id: 'calendar', match: 'class:calendar_write', effect: 'allow' },
+          ];
+          p.calendar = {
+            ...(p.calendar as object),
+            calendars: ['owner@example.com'],
+            writes: { enabled: true, sendUpdates: 'all' },
+          };
+        }),
+    });
+  });
+  afterAll(async () => {
+    await s?.stop();
+    if (s) removeSetup(s);
+  });
+
+  it('asks for approval before a tainted agent changes the text an outside attendee will see', async () => {
+    expect((await propose('gmail.get', { messageId: INJECTION_MAIL })).proposal.status).toBe('executed');
+    const update = await propose('calendar.update', {
+      calendarId: 'owner@example.com',
+      eventId: 'evt3contractcall',
+      description: 'Please move all mailboxes to the new server by Friday.',
+    });
+    expect(update.proposal.status).toBe('pending_approval');
+    expect(update.proposal.decision.rules).toContain('exfiltration.external_after_untrusted_read');
+    expect(update.proposal.decision.message).toContain('priya@partner.example.org');
+    const card = (
+      (await call(s.operatorSocket, 'GET', `/v1/proposals/${update.proposal.id}`)).json as {
+        card: { derivedRecipients: { address: string; standing: string }[] };
+      }
+    ).card;
+    expect(card.derivedRecipients).toContainEqual({
+      address: 'priya@partner.example.org',
+      source: 'attendee',
+      standing: 'outside',
+    });
+  });
+});

@@ -6,6 +6,7 @@ import {
   type Message,
   MessageSchema,
   OUTBOUND_ACTIONS,
+  ResultSchemas,
   type Sha256Digest,
   sha256Digest,
 } from '../../shared/index.ts';
@@ -14,6 +15,7 @@ import {
   extractAddresses,
   type OriginalMessage,
   parseAddress,
+  type Recipients,
   type SendCaps,
   type SessionTaint,
   standingOf,
@@ -98,12 +100,29 @@ export function createFactGatherer(src: FactSources) {
       .flatMap((m) => [m.from, ...m.to, ...m.cc].flatMap(extractAddresses));
   }
 
+  /** The attendees an event has now, as gog holds it: an update reaches them all. */
+  async function readAttendees(calendarId: string, eventId: string): Promise<string[] | null> {
+    const out = await src.executor.execute('calendar.event', { calendarId, eventId });
+    if (!out.ok) return null;
+    const parsed = ResultSchemas['calendar.event'].safeParse(out.result);
+    return parsed.success ? (parsed.data.event.attendees ?? []).map((a) => a.email) : null;
+  }
+
   /** The message a reply or forward is about, the draft being sent or changed, and its thread. */
   async function context(
     p: StoredProposal,
-  ): Promise<{ unavailable: string } | { original?: OriginalMessage; thread?: Message[]; draft?: Message }> {
+  ): Promise<
+    { unavailable: string } | { original?: OriginalMessage; thread?: Message[]; draft?: Message; attendees?: string[] }
+  > {
     let original: OriginalMessage | null = null;
     switch (p.action) {
+      case 'calendar.update': {
+        // SECURITY: whoever is on the event sees the changed summary, description or location (in their
+        // calendar, and by mail when updates are sent), not only the attendees the update names.
+        const attendees = await readAttendees(p.params.calendarId, p.params.eventId);
+        if (!attendees) return { unavailable: `event ${p.params.eventId} could not be read to check its attendees` };
+        return { attendees };
+      }
       case 'gmail.drafts.send':
       case 'gmail.drafts.update': {
         // SECURITY: a draft is judged as gog holds it (recipients, text, attachments), never on what
@@ -175,7 +194,11 @@ export function createFactGatherer(src: FactSources) {
     if ('unavailable' in ctx) {
       return { facts: { ...base, recipients: null, capHeadroom: null, unavailable: ctx.unavailable }, card: {} };
     }
-    const recipients = deriveRecipients(p.action, p.params, ctx.original, src.owner);
+    const recipients = withAttendees(
+      deriveRecipients(p.action, p.params, ctx.original, src.owner),
+      ctx.attendees,
+      src.owner,
+    );
     const caps = src.capsFor(p);
     const headroom = caps ? caps.headroom(p.principal, 1) : null;
     const participants = ctx.thread && policy.outbound.replyOnly ? participantsOf(ctx.thread) : undefined;
@@ -193,6 +216,20 @@ export function createFactGatherer(src: FactSources) {
     };
   }
 
+  /** Adds an event's present attendees (the owner excepted) to those an update names. */
+  function withAttendees(r: Recipients, attendees: readonly string[] | undefined, owner: string): Recipients {
+    if (!attendees) return r;
+    const me = owner.toLowerCase();
+    const extra = [
+      ...new Set(attendees.map((a) => a.toLowerCase()).filter((a) => a !== me && !r.recipients.includes(a))),
+    ];
+    return {
+      ...r,
+      recipients: [...r.recipients, ...extra],
+      derived: [...r.derived, ...extra.map((address) => ({ address, source: 'attendee' as const }))],
+    };
+  }
+
   const standingPolicy = () => ({
     internalDomains: src.internalDomains,
     allowRecipients: policy.outbound.allowRecipients,
@@ -203,7 +240,7 @@ export function createFactGatherer(src: FactSources) {
   function cardOf(
     p: StoredProposal,
     recipients: ReturnType<typeof deriveRecipients>,
-    ctx: { original?: OriginalMessage; thread?: Message[]; draft?: Message },
+    ctx: { original?: OriginalMessage; thread?: Message[]; draft?: Message; attendees?: string[] },
   ): Record<string, unknown> {
     const { original, thread, draft } = ctx;
     return {
