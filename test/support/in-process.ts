@@ -83,6 +83,8 @@ export interface CoreOptions {
   /** Policy YAML text; defaults to the shipped `full` profile. */
   readonly policyYaml?: string;
   readonly approverCount?: number;
+  /** A real gog executor (e.g. over the fake gog) instead of the counting one; with an owner, the guard runs. */
+  readonly gog?: { readonly executor: GogExecutor; readonly owner: string };
 }
 
 export async function createCore(opts: CoreOptions = {}): Promise<Core> {
@@ -118,7 +120,16 @@ export async function createCore(opts: CoreOptions = {}): Promise<Core> {
     approvers: approvers.map((a) => a.id),
     keyOf: (id) => approvers.find((a) => a.id === id)?.publicKey ?? null,
   };
-  const { proposals, approvals } = createAppCore({ db, policy, executor, evidence, keyring, now, skewSeconds: 60 });
+  const { proposals, approvals } = createAppCore({
+    db,
+    policy,
+    executor: opts.gog?.executor ?? executor,
+    evidence,
+    keyring,
+    now,
+    skewSeconds: 60,
+    ...(opts.gog ? { owner: opts.gog.owner } : {}),
+  });
   return {
     dir,
     db,
