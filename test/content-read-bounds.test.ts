@@ -1,7 +1,7 @@
 // Read bounds and result filtering: lookback clamp, calendar window, max results, quoted history,
 // attachments, calendar fields and untrusted marking.
 import { describe, expect, it } from 'vitest';
-import type { CalendarEvent, Message } from '../shared/results.ts';
+import { ACTION_NAMES, ACTIONS, type ActionName, type CalendarEvent, type Message } from '../shared/index.ts';
 import {
   CalendarPolicySchema,
   ContentPolicySchema,
@@ -357,5 +357,25 @@ describe('filterResult', () => {
   it('passes results of non-read actions unchanged', () => {
     const r = { messageId: 'x', threadId: 'y' };
     expect(filterResult('gmail.send', r, policies(), NOW)).toEqual({ result: r, notes: [] });
+  });
+});
+
+describe('filterResult coverage', () => {
+  const samples: Partial<Record<ActionName, unknown>> = {
+    'gmail.search': { threads: [], nextPageToken: null },
+    'gmail.get': { message: message() },
+    'gmail.thread.get': { thread: { id: 't1', messages: [message()] } },
+    'gmail.attachment': {
+      attachment: { attachmentId: 'a1', filename: 'x.txt', mimeType: 'text/plain', size: 1, messageId: 'm1' },
+    },
+    'calendar.events': { events: [event()], nextPageToken: null },
+    'calendar.event': { event: event() },
+  };
+
+  it('has a filter for every action whose results carry outside-written text', () => {
+    for (const action of ACTION_NAMES.filter((a) => ACTIONS[a].outsideContent)) {
+      expect(samples[action], `a sample result for ${action}`).toBeDefined();
+      expect(() => filterResult(action, samples[action], policies(), NOW)).not.toThrow();
+    }
   });
 });

@@ -1,8 +1,7 @@
 // Applies content and calendar policy to the normalised result of every read action before the agent sees it.
 
 import type { z } from 'zod';
-import type { ActionName } from '../../shared/actions.ts';
-import { type CalendarEvent, type Message, ResultSchemas } from '../../shared/index.ts';
+import { ACTIONS, type ActionName, type CalendarEvent, type Message, ResultSchemas } from '../../shared/index.ts';
 import { MailwardenError } from '../errors.ts';
 import { attachmentRefusal, filterMessage, subjectView, WITHHELD_SUBJECT } from './message-filter.ts';
 import type { CalendarPolicy, ContentPolicy } from './policy-schema.ts';
@@ -159,6 +158,11 @@ export function filterResult(action: ActionName, result: unknown, policy: Result
       return { result: { event: filterEvent(r.event, calendar, content.wrapUntrusted) }, notes };
     }
     default:
+      // SECURITY: outside-written content is never shown unfiltered; an action whose spec says its result
+      // carries such content fails closed (withheld as a failed call) until it has a filter here.
+      if (ACTIONS[action].outsideContent) {
+        throw new Error(`no content filter for ${action}, whose results carry outside-written text`);
+      }
       return { result, notes };
   }
 }

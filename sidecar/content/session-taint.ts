@@ -1,6 +1,6 @@
 // What a session must remember from the mail it read: external content, one-time codes, text fingerprints.
 import { createHash } from 'node:crypto';
-import { type ActionName, ResultSchemas } from '../../shared/index.ts';
+import { ACTIONS, type ActionName, ResultSchemas } from '../../shared/index.ts';
 import { detectSecurityMail } from './security-mail.ts';
 import { isInternalSender } from './untrusted.ts';
 
@@ -129,6 +129,8 @@ export function noteRead(action: ActionName, result: unknown, internalDomains: r
       acc.readExternal = true;
       break;
     default:
+      // An action whose results carry outside-written text taints even before it has its own rule here.
+      if (ACTIONS[action].outsideContent) acc.readExternal = true;
       break;
   }
   return {
