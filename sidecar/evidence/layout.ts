@@ -104,3 +104,13 @@ export async function listEvidenceDir(dir: string, reader: EvidenceReader = node
     temporaries,
   };
 }
+
+/** The `ts` of a segment's first record (the top-level member: the last `"ts":"` of the first line). */
+export async function firstRecordTs(reader: EvidenceReader, path: string): Promise<string | null> {
+  const head = (await readSlice(reader, path, 0, 64 * 1024)).toString('utf8');
+  const nl = head.indexOf('\n');
+  const at = head.lastIndexOf('"ts":"', nl < 0 ? head.length : nl);
+  if (at < 0) return null;
+  const end = head.indexOf('"', at + 6);
+  return end < 0 ? null : head.slice(at + 6, end);
+}

@@ -6,6 +6,7 @@ import { type ReadHead, readHead } from './head.ts';
 import {
   ANCHOR_FILE,
   type EvidenceReader,
+  firstRecordTs,
   type Listing,
   listEvidenceDir,
   nodeReader,
@@ -252,7 +253,7 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
       bad({ file: seg.name, line: resume!.lines + 1, seq: nextSeq, reason: 'truncation', message });
       break;
     }
-    if (startOffset > 0 && isLast) lastSegmentFirstTs = await firstTs(reader, path);
+    if (startOffset > 0 && isLast) lastSegmentFirstTs = await firstRecordTs(reader, path);
     if (startOffset === 0 && seg.firstSeq !== nextSeq) {
       const reason = seg.firstSeq > nextSeq ? 'sequence_gap' : 'reorder';
       bad({ file: seg.name, line: 1, seq: seg.firstSeq, reason, message: `segment should start at seq ${nextSeq}` });
@@ -393,11 +394,6 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
 async function endsAt(reader: EvidenceReader, path: string, size: number): Promise<boolean> {
   const before = await readSlice(reader, path, size - 1, 1);
   return before.length === 1;
-}
-
-async function firstTs(reader: EvidenceReader, path: string): Promise<string | null> {
-  const m = /"ts":"([^"]+)"/.exec((await readSlice(reader, path, 0, 4096)).toString('utf8'));
-  return m ? m[1]! : null;
 }
 
 async function listExported(dir: string, reader: EvidenceReader): Promise<{ path: string; size: number }[]> {

@@ -20,7 +20,10 @@ export type EvidenceType =
   | 'token_minted'
   | 'evidence_recovered'
   | 'proposal_aborted'
-  | 'evidence_pruned';
+  | 'evidence_pruned'
+  /** State holds proposals that evidence has no record of (found at start); open until acknowledged. */
+  | 'evidence_gap'
+  | 'evidence_gap_acknowledged';
 
 /**
  * One event as the caller hands it over. SECURITY: `data` must already be free of mail bodies,
