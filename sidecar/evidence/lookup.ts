@@ -95,8 +95,8 @@ async function scanSegments(
             const type = text.slice(t, text.indexOf('"', t));
             const s = text.lastIndexOf(SEQ, nl) + SEQ.length;
             const seq = Number.parseInt(text.slice(s, s + 17), 10);
-            let types = found.get(id);
-            if (!types) found.set(id, (types = new Map()));
+            const types = found.get(id) ?? new Map<string, number>();
+            found.set(id, types);
             if (!types.has(type)) types.set(type, seq);
           }
         }
