@@ -33,6 +33,7 @@ describe('state reconciled with evidence at every start (full profile)', () => {
   };
   const status = async (id: string) => {
     const r = await call(s.agentSocket, 'GET', `/v1/proposals/${id}`, { key: s.agentKey });
+    expect(r.status, r.text).toBe(200);
     return (r.json as { proposal: { status: string; error?: { code: string } } }).proposal;
   };
   const approve = (id: string) => mailwarden(['approve', id, '--yes', '--config', s.configPath]);
@@ -77,7 +78,10 @@ describe('state reconciled with evidence at every start (full profile)', () => {
     const id = await propose();
     await s.stop();
     const backup = join(s.dir, 'state-backup.db');
-    copyFileSync(stateDb(), backup); // a cold backup inside the approval and execution window
+    // A backup inside the approval and execution window, made with SQLite's own online backup.
+    const source = new Database(stateDb(), { readonly: true });
+    await source.backup(backup);
+    source.close();
     s = await s.restart();
     expect((await approve(id)).code).toBe(0);
     expect((await status(id)).status).toBe('executed');

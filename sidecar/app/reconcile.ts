@@ -70,6 +70,8 @@ export async function reconcileWithEvidence(deps: ReconcileDeps): Promise<Reconc
       gaps.push(row);
       continue;
     }
+    // A claimed row is settled by the crash recovery that follows (it says so in its own words).
+    if (row.exec_state === 'claimed') continue;
     const started = STARTED.filter((t) => ev.types.has(t));
     if (started.length === 0) continue;
     // INVARIANT: evidence first, then state; a crash in between repeats this at the next start.
