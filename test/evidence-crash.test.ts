@@ -104,17 +104,22 @@ describe('crash recovery', () => {
     expect(total).toBeGreaterThan(6000);
   }, 60_000);
 
-  it('a last record torn at every byte offset is quarantined on restart and the log verifies intact', async () => {
-    // A log whose last two records are after the last checkpoint, as a crash would leave it.
+  it('a record torn at every byte offset: quarantined when unacknowledged, refused when acknowledged', async () => {
+    // A log whose last two records are after the last checkpoint, as a crash would leave it: the first of
+    // them acknowledged, the second written while the process died (so never acknowledged).
     const template = join(root, 'template');
     const log = await open(template);
     for (let i = 0; i < 5; i++) await log.append({ type: 'decision', data: { i } });
     await log.checkpoint();
+    const resume = await readFile(join(template, 'resume.note'));
     const tail1 = await log.append({ type: 'execution_started', proposalId: 'p_torn', data: { step: 1 } });
+    const head = await readFile(join(template, 'head'));
     const tail2 = await log.append({ type: 'execution_finished', proposalId: 'p_torn', data: { step: 2 } });
     await log.close().catch(() => undefined);
     // close() sealed the tail with a checkpoint; drop that one to get back the crash state.
     await rm(join(template, 'checkpoints', 'checkpoint-0000000000000007.note'));
+    await writeFile(join(template, 'resume.note'), resume);
+    await writeFile(join(template, 'head'), head);
     const seg = 'evidence-0000000000000000.jsonl';
     const full = await readFile(join(template, seg));
     const cpFiles = await readdir(join(template, 'checkpoints'));
@@ -123,37 +128,79 @@ describe('crash recovery', () => {
     const prevStart = full.lastIndexOf(10, lastStart - 2) + 1;
 
     let cases = 0;
+    let refused = 0;
     for (let cut = prevStart; cut < full.length; cut++) {
       const dir = join(root, `torn-${cut}`);
       await mkdir(join(dir, 'checkpoints'), { recursive: true, mode: 0o700 });
       for (const [i, f] of cpFiles.entries()) await writeFile(join(dir, 'checkpoints', f), cps[i]!);
+      await writeFile(join(dir, 'resume.note'), resume);
+      await writeFile(join(dir, 'head'), head);
       await writeFile(join(dir, seg), full.subarray(0, cut));
+      cases++;
+      if (cut < lastStart) {
+        // The cut loses tail1, which was acknowledged: exactly at its line start or inside it, never accepted.
+        await expect(open(dir), `cut at ${cut}`).rejects.toMatchObject({
+          code: 'EVIDENCE_TAMPERED',
+          message: expect.stringContaining('6 records were acknowledged'),
+        });
+        expect(await readdir(dir)).not.toContainEqual(expect.stringMatching(/^quarantine-/));
+        expect((await verifyEvidence({ dir, publicKey })).verdict).toBe('tampered');
+        await rm(dir, { recursive: true, force: true });
+        refused++;
+        continue;
+      }
       const reopened = await open(dir);
       await reopened.close();
       const names = await readdir(dir);
       const quarantine = names.filter((n) => n.startsWith('quarantine-'));
       const recs = await records(dir);
-      const atLineStart = cut === prevStart || cut === lastStart;
-      if (atLineStart) {
-        // A cut exactly between records leaves nothing torn: no quarantine, no recovery record.
+      if (cut === lastStart) {
+        // A cut exactly before the unacknowledged record leaves nothing torn: no quarantine, no recovery record.
         expect(quarantine).toEqual([]);
       } else {
         expect(quarantine).toHaveLength(1);
         const kept = await readFile(join(dir, quarantine[0]!));
-        expect(kept.equals(full.subarray(cut < lastStart ? prevStart : lastStart, cut))).toBe(true);
+        expect(kept.equals(full.subarray(lastStart, cut))).toBe(true);
         const recovered = recs.at(-1)!;
         expect(recovered['type']).toBe('evidence_recovered');
         expect(recovered['data']).toMatchObject({ segment: seg, bytes: kept.length, quarantine: quarantine[0] });
       }
       const hashes = recs.map((r) => r['hash']);
-      expect(hashes.includes(tail1.hash)).toBe(cut >= lastStart);
+      expect(hashes.includes(tail1.hash)).toBe(true);
       expect(hashes.includes(tail2.hash)).toBe(false);
       expect((await verifyEvidence({ dir, publicKey })).verdict).toBe('intact');
       await rm(dir, { recursive: true, force: true });
-      cases++;
     }
     expect(cases).toBeGreaterThan(200);
+    expect(refused).toBe(lastStart - prevStart);
   }, 60_000);
+
+  it('a log cut exactly at the start of the last acknowledged record is refused at start and by verify', async () => {
+    const dir = join(root, 'cut-at-boundary');
+    const log = await open(dir);
+    for (let i = 0; i < 4; i++) await log.append({ type: 'decision', data: { i } });
+    await log.checkpoint();
+    const resume = await readFile(join(dir, 'resume.note'));
+    await log.append({ type: 'approval_accepted', proposalId: 'p_cut', data: { approver: 'a' } });
+    const head = await readFile(join(dir, 'head'));
+    await log.close();
+    // The state a crash right after the acknowledgement leaves (no closing checkpoint), then the cut.
+    await rm(join(dir, 'checkpoints', 'checkpoint-0000000000000005.note'));
+    await writeFile(join(dir, 'resume.note'), resume);
+    await writeFile(join(dir, 'head'), head);
+    const seg = join(dir, 'evidence-0000000000000000.jsonl');
+    const full = await readFile(seg);
+    await writeFile(seg, full.subarray(0, full.lastIndexOf(10, full.length - 2) + 1));
+    await expect(open(dir)).rejects.toMatchObject({
+      code: 'EVIDENCE_TAMPERED',
+      message: expect.stringMatching(/truncation: 5 records were acknowledged \(head file\) but only 4 are present/),
+    });
+    expect(await readdir(dir)).not.toContainEqual(expect.stringMatching(/^quarantine-/));
+    expect(await verifyEvidence({ dir, publicKey })).toMatchObject({
+      verdict: 'tampered',
+      firstBad: { reason: 'truncation', seq: 4 },
+    });
+  });
 
   it('a torn line before the last checkpoint is not a crash: the log refuses to open', async () => {
     const dir = join(root, 'torn-signed');

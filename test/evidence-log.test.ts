@@ -147,7 +147,8 @@ describe('evidence log', () => {
     const receipts = await Promise.all(
       Array.from({ length: 200 }, (_, i) => log.append({ type: 'decision', data: { i } })),
     );
-    expect([counts.write - writes, counts.fsync - fsyncs]).toEqual([1, 1]);
+    // One write and sync of the segment, then one sync of the acknowledged head (written in place).
+    expect([counts.write - writes, counts.fsync - fsyncs]).toEqual([1, 2]);
     expect(receipts.map((r) => r.seq)).toEqual(receipts.map((_, i) => i));
     await log.close();
     expect((await verifyEvidence({ dir, publicKey })).verdict).toBe('intact');
@@ -322,11 +323,17 @@ describe('evidence log', () => {
     expect((await verifyEvidence({ dir, publicKey })).verdict).toBe('intact');
   });
 
-  it('refuses to start on a mismatch inside a checkpointed range, naming file and line', async () => {
+  it('refuses to start on a mismatch after the signed resume point, naming file and line', async () => {
     const dir = await tmp();
     const log = await openEvidenceLog(options(dir));
-    for (let i = 0; i < 5; i++) await log.append({ type: 'decision', data: { i } });
+    await log.append({ type: 'decision', data: { i: 0 } });
+    await log.checkpoint();
+    const resume = await readFile(join(dir, 'resume.note'));
+    for (let i = 1; i < 5; i++) await log.append({ type: 'decision', data: { i } });
     await log.close();
+    // As after a crash: the resume point still at the first record, the other four unsigned.
+    await writeFile(join(dir, 'resume.note'), resume);
+    await rm(join(dir, 'checkpoints', 'checkpoint-0000000000000005.note'));
     const seg = join(dir, 'evidence-0000000000000000.jsonl');
     const text = await readFile(seg, 'utf8');
     await writeFile(seg, text.replace('{"i":2}', '{"i":9}'));
@@ -334,6 +341,19 @@ describe('evidence log', () => {
       code: 'EVIDENCE_TAMPERED',
       message: expect.stringContaining('evidence-0000000000000000.jsonl line 3'),
     });
+  });
+
+  it('at start verifies only the records after the signed resume point; verify reads them all', async () => {
+    const dir = await tmp();
+    const events: EvidenceLogEvent[] = [];
+    const log = await openEvidenceLog(options(dir, { checkpointEvery: { records: 10, seconds: 0 } }));
+    for (let i = 0; i < 25; i++) await log.append({ type: 'decision', data: { i } });
+    await log.close();
+    const again = await openEvidenceLog(options(dir, { onEvent: (e) => events.push(e) }));
+    expect(events).toContainEqual({ kind: 'opened', size: 25, verifiedFrom: 25 });
+    expect((await again.append({ type: 'sidecar_started' })).seq).toBe(25);
+    await again.close();
+    expect(await verifyEvidence({ dir, publicKey })).toMatchObject({ verdict: 'intact', records: 26 });
   });
 
   it('lets one writer at a time hold a log, and takes over the lock of a dead process', async () => {

@@ -264,6 +264,14 @@ describe('holding the log against exported checkpoints', () => {
     );
     await rm(join(cutDir, 'checkpoints', 'checkpoint-0000000000000006.note'));
     await rm(join(cutDir, 'checkpoints', 'checkpoint-0000000000000007.note'));
+    // The acknowledged-head file still says 7: the host alone sees the cut.
+    expect(await verifyEvidence({ dir: cutDir, publicKey })).toMatchObject({
+      verdict: 'tampered',
+      firstBad: { reason: 'truncation', message: expect.stringContaining('7 records were acknowledged') },
+    });
+    // An intruder who also removes the head file leaves a log the host alone cannot fault.
+    await rm(join(cutDir, 'head'));
+    await rm(join(cutDir, 'resume.note'));
     const alone = await verifyEvidence({ dir: cutDir, publicKey });
     expect(alone.verdict).toBe('intact'); // what the host alone can show
     if (alone.verdict === 'intact') expect(alone.warnings.join()).toContain('2 record(s) after the newest checkpoint');

@@ -12,6 +12,8 @@ export interface PostureContext {
   readonly evidenceVerdict?: () => Promise<'intact' | 'tampered' | 'cannot_verify' | 'unknown'>;
   /** How the notification sinks have been doing (only the running sidecar knows). */
   readonly notifySinks?: () => readonly SinkHealth[];
+  /** Open evidence gaps (state rows evidence had no record of), until an operator acknowledges them. */
+  readonly evidenceGaps?: () => readonly { id: number; proposals: readonly string[] }[];
 }
 
 export async function buildPosture(loaded: LoadedConfig, ctx: PostureContext): Promise<Posture> {
@@ -45,6 +47,7 @@ export async function buildPosture(loaded: LoadedConfig, ctx: PostureContext): P
       evidence: {
         verdict: ctx.evidenceVerdict ? await ctx.evidenceVerdict() : 'unknown',
         checkpointsExported: config.evidence.export !== undefined,
+        ...(ctx.evidenceGaps ? { gaps: ctx.evidenceGaps() } : {}),
       },
       gog: { backend: config.gog.backend, binary: config.gog.binary, account: config.gog.account },
       policyDeniesSend: policyDeniesAllSends(ctx.policy),

@@ -22,6 +22,7 @@ import { CORE_MIGRATIONS, openStateDb } from '../state/index.ts';
 import { createCore } from './core.ts';
 import { resolveGroupId } from './group.ts';
 import { buildPosture } from './posture.ts';
+import { createGapRegistry, RECONCILE_MIGRATIONS, reconcileWithEvidence } from './reconcile.ts';
 
 export interface SidecarHandle {
   readonly agentSocket: string;
@@ -177,7 +178,10 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   });
 
   const dbFile = join(config.paths.stateDir, 'state.db');
-  const db = openStateDb({ file: dbFile, migrations: [...CORE_MIGRATIONS, ...GUARD_MIGRATIONS] });
+  const db = openStateDb({
+    file: dbFile,
+    migrations: [...CORE_MIGRATIONS, ...GUARD_MIGRATIONS, ...RECONCILE_MIGRATIONS],
+  });
 
   const gogConfig = {
     binary: config.gog.binary,
@@ -231,6 +235,28 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     onError: (err, context) => log.error({ err, context }, 'proposal pipeline error'),
   });
 
+  // State is held against evidence before anything can run: a restored backup or a reset row never sends twice.
+  const reconciled = await reconcileWithEvidence({
+    db,
+    proposals,
+    evidence,
+    evidenceDir: config.paths.evidenceDir,
+    now,
+  });
+  if (reconciled.settled.length > 0)
+    log.warn({ proposals: reconciled.settled }, 'evidence shows these had started executing: now outcome_unknown');
+  if (reconciled.gaps.length > 0)
+    log.error(
+      { proposals: reconciled.gaps },
+      'EVIDENCE GAP: state holds proposals the evidence log has no record of; see mailwarden posture',
+    );
+  const gaps = createGapRegistry({
+    db,
+    keyring,
+    evidence,
+    now,
+    skewSeconds: config.approvals.maxClockSkewSeconds,
+  });
   const recovered = await proposals.recoverAfterCrash();
   if (recovered.length > 0)
     log.warn({ proposals: recovered }, 'proposals interrupted mid-execution are now outcome_unknown');
@@ -284,10 +310,12 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
       policy,
       evidenceVerdict: async () => 'intact',
       notifySinks: () => notifier.health(),
+      evidenceGaps: () => gaps.open(),
     });
   const operatorApp = createOperatorApp({
     proposals,
     decisions: approvals,
+    gaps,
     posture,
     maxBodyBytes: config.limits.maxBodyBytes,
     log: httpLog,

@@ -1,14 +1,20 @@
-// `mailwarden evidence verify`: the evidence domain's verifier, fed the paths from the config.
+// `mailwarden evidence verify` (the evidence domain's verifier, fed the paths from the config) and
+// `mailwarden evidence acknowledge-gap` (a signed statement that closes an evidence gap found at start).
 
+import { newNonce, signStatement } from '../approval/index.ts';
 import { evidenceVerifyCommand } from '../evidence/index.ts';
-import { type CliIo, loadCliConfig, UsageError } from './io.ts';
+import { CheckFailed, type CliIo, EXIT_OK, loadCliConfig, parse, print, UsageError } from './io.ts';
+import { callOperator, errorLine } from './operator-client.ts';
+import { operatorSocket, resolveSigner, STATEMENT_LIFETIME_SECONDS } from './operator-commands.ts';
+
+const USAGE =
+  'usage: mailwarden evidence verify [--json] [--proposal ID] [--checkpoints DIR] [--state FILE] [--config FILE]\n' +
+  '       mailwarden evidence acknowledge-gap ID --reason TEXT [--key FILE] [--approver ID] [--config FILE]';
 
 export async function evidenceCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'verify')
-    throw new UsageError(
-      'usage: mailwarden evidence verify [--json] [--proposal ID] [--checkpoints DIR] [--config FILE]',
-    );
+  if (sub === 'acknowledge-gap') return acknowledgeGap(rest, io);
+  if (sub !== 'verify') throw new UsageError(USAGE);
   const idx = rest.indexOf('--config');
   const inline = rest.find((a) => a.startsWith('--config='));
   const configArg = idx >= 0 ? rest[idx + 1] : inline?.slice('--config='.length);
@@ -24,7 +30,8 @@ export async function evidenceCommand(args: string[], io: CliIo): Promise<number
   );
   return evidenceVerifyCommand(
     forward,
-    { stdout: io.stdout, stderr: io.stderr, isTTY: io.stdoutIsTTY },
+    // The progress bar goes to stderr, so it is shown only when stderr itself is a terminal.
+    { stdout: io.stdout, stderr: io.stderr, isTTY: process.stderr.isTTY === true },
     {
       dir: config.paths.evidenceDir,
       publicKeyPath: config.evidence.publicKey,
@@ -33,4 +40,34 @@ export async function evidenceCommand(args: string[], io: CliIo): Promise<number
       ...(config.evidence.export?.dir ? { checkpointDirs: [config.evidence.export.dir] } : {}),
     },
   );
+}
+
+async function acknowledgeGap(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { config: { type: 'string' }, key: { type: 'string' }, approver: { type: 'string' }, reason: { type: 'string' } },
+    1,
+  );
+  const id = Number(positionals[0]);
+  if (!Number.isSafeInteger(id) || id < 1) throw new UsageError(`the gap ID must be a number ≥ 1\n${USAGE}`);
+  if (!values.reason) throw new UsageError(`--reason TEXT is required: say what was checked\n${USAGE}`);
+  const loaded = loadCliConfig(values.config, io.env);
+  const signer = resolveSigner(loaded, values.key, values.approver, io.env);
+  const iat = Math.floor(Date.now() / 1000);
+  const jws = await signStatement(
+    {
+      evidenceGap: id,
+      reason: values.reason,
+      approver: signer.approver,
+      nonce: newNonce(),
+      iat,
+      exp: iat + STATEMENT_LIFETIME_SECONDS,
+    },
+    signer.key,
+    signer.alg,
+  );
+  const r = await callOperator(operatorSocket(loaded), 'POST', '/v1/evidence/gaps/acknowledge', { jws });
+  if (r.status !== 200) throw new CheckFailed(errorLine(r.json));
+  print(io, values.json === true, r.json, () => `evidence gap #${id} acknowledged by ${signer.approver}`);
+  return EXIT_OK;
 }

@@ -8,9 +8,9 @@ import { summarisePosture } from '../posture/index.ts';
 import { CheckFailed, type CliIo, EXIT_CHECK_FAILED, EXIT_OK, loadCliConfig, parse, print, UsageError } from './io.ts';
 import { callOperator, errorLine, OperatorClientError } from './operator-client.ts';
 
-const STATEMENT_LIFETIME_SECONDS = 300;
+export const STATEMENT_LIFETIME_SECONDS = 300;
 
-function operatorSocket(loaded: LoadedConfig): string {
+export function operatorSocket(loaded: LoadedConfig): string {
   return join(loaded.config.paths.runtimeDir, 'operator.sock');
 }
 
@@ -114,7 +114,7 @@ export async function showCommand(args: string[], io: CliIo): Promise<number> {
   return EXIT_OK;
 }
 
-function resolveSigner(
+export function resolveSigner(
   loaded: LoadedConfig,
   keyOpt: string | undefined,
   approverOpt: string | undefined,

@@ -3,9 +3,11 @@ import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 
 export interface EvidenceFsOps {
-  open(path: string, flags: 'a' | 'w' | 'wx', mode: number): Promise<number>;
+  open(path: string, flags: 'a' | 'w' | 'wx' | 'r+', mode: number): Promise<number>;
   /** Writes all of `data` (at the end for files opened with 'a'). */
   write(fd: number, data: Uint8Array): Promise<void>;
+  /** Writes all of `data` at `position` (for files opened with 'r+'). */
+  pwrite(fd: number, data: Uint8Array, position: number): Promise<void>;
   /** Makes written data and the file size durable. */
   fsync(fd: number): Promise<void>;
   ftruncate(fd: number, length: number): Promise<void>;
@@ -17,9 +19,9 @@ export interface EvidenceFsOps {
 }
 
 const open = promisify(fs.open);
-const write = (fd: number, b: Uint8Array, off: number, len: number) =>
+const write = (fd: number, b: Uint8Array, off: number, len: number, pos: number | null = null) =>
   new Promise<number>((resolve, reject) =>
-    fs.write(fd, b, off, len, null, (err, written) => (err ? reject(err) : resolve(written))),
+    fs.write(fd, b, off, len, pos, (err, written) => (err ? reject(err) : resolve(written))),
   );
 const fdatasync = promisify(fs.fdatasync);
 const ftruncate = promisify(fs.ftruncate);
@@ -31,6 +33,10 @@ export function nodeFsOps(): EvidenceFsOps {
     async write(fd, data) {
       let off = 0;
       while (off < data.length) off += await write(fd, data, off, data.length - off);
+    },
+    async pwrite(fd, data, position) {
+      let off = 0;
+      while (off < data.length) off += await write(fd, data, off, data.length - off, position + off);
     },
     // fdatasync also flushes the file size, which is all an appended log needs.
     fsync: (fd) => fdatasync(fd),

@@ -5,6 +5,12 @@ export { type EvidenceRecord, GENESIS_PREV, RECORD_DOMAIN } from './format.ts';
 export { type EvidenceFsOps, nodeFsOps } from './fs-ops.ts';
 export { generateEvidenceKeys, parseEd25519PublicKey } from './keys.ts';
 export { type EvidenceReader, nodeReader } from './layout.ts';
+export {
+  type FindProposalEvidenceOptions,
+  type FoundEvidence,
+  findProposalEvidence,
+  type ProposalEvidence,
+} from './lookup.ts';
 export { DEFAULT_CHECKPOINT_EVERY, DEFAULT_ROTATE, type OpenEvidenceLogOptions, openEvidenceLog } from './open.ts';
 export { createCommandSink, createDirectorySink } from './sinks.ts';
 export type {

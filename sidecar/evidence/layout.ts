@@ -1,18 +1,47 @@
 // Where the evidence files live in the log directory, and how their sortable names are built and read back.
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The read side of the file system, as the verifier sees it (a copy in memory works as well). */
 export interface EvidenceReader {
   readdir(path: string): Promise<string[]>;
   readFile(path: string): Promise<Buffer>;
+  /** Bytes from `start` on (at most `length`); without it the whole file is read and cut. */
+  readSlice?(path: string, start: number, length?: number): Promise<Buffer>;
 }
 
-export const nodeReader: EvidenceReader = { readdir: (p) => readdir(p), readFile: (p) => readFile(p) };
+export const nodeReader: EvidenceReader = {
+  readdir: (p) => readdir(p),
+  readFile: (p) => readFile(p),
+  async readSlice(path, start, length) {
+    const fh = await open(path, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const n = Math.max(0, Math.min(length ?? Number.POSITIVE_INFINITY, size - start));
+      const buf = Buffer.allocUnsafe(n);
+      let off = 0;
+      while (off < n) {
+        const { bytesRead } = await fh.read(buf, off, n - off, start + off);
+        if (bytesRead === 0) break;
+        off += bytesRead;
+      }
+      return buf.subarray(0, off);
+    } finally {
+      await fh.close();
+    }
+  },
+};
+
+export async function readSlice(reader: EvidenceReader, path: string, start: number, length?: number): Promise<Buffer> {
+  if (reader.readSlice) return reader.readSlice(path, start, length);
+  const all = await reader.readFile(path);
+  return all.subarray(start, length === undefined ? undefined : start + length);
+}
 
 export const CHECKPOINT_DIR = 'checkpoints';
 export const ANCHOR_FILE = 'anchor.note';
+export const RESUME_FILE = 'resume.note';
 const SEGMENT = /^evidence-(\d{16})\.jsonl$/;
 const CHECKPOINT = /^checkpoint-(\d{16})\.note$/;
 export const TMP_PREFIX = '.tmp-';
@@ -40,6 +69,7 @@ export interface Listing {
   /** Checkpoint files (relative to the log dir) by tree size, ascending. */
   readonly checkpoints: readonly { name: string; size: number }[];
   readonly hasAnchor: boolean;
+  readonly hasResume: boolean;
   readonly temporaries: readonly string[];
 }
 
@@ -66,5 +96,21 @@ export async function listEvidenceDir(dir: string, reader: EvidenceReader = node
     else if (name.startsWith(TMP_PREFIX)) temporaries.push(join(CHECKPOINT_DIR, name));
   }
   checkpoints.sort((a, b) => a.size - b.size);
-  return { segments, checkpoints, hasAnchor: names.includes(ANCHOR_FILE), temporaries };
+  return {
+    segments,
+    checkpoints,
+    hasAnchor: names.includes(ANCHOR_FILE),
+    hasResume: names.includes(RESUME_FILE),
+    temporaries,
+  };
+}
+
+/** The `ts` of a segment's first record (the top-level member: the last `"ts":"` of the first line). */
+export async function firstRecordTs(reader: EvidenceReader, path: string): Promise<string | null> {
+  const head = (await readSlice(reader, path, 0, 64 * 1024)).toString('utf8');
+  const nl = head.indexOf('\n');
+  const at = head.lastIndexOf('"ts":"', nl < 0 ? head.length : nl);
+  if (at < 0) return null;
+  const end = head.indexOf('"', at + 6);
+  return end < 0 ? null : head.slice(at + 6, end);
 }

@@ -136,3 +136,59 @@ export function parseAnchorBody(body: string): Anchor | null {
   if (root === null || root.length !== 32) return null;
   return { origin, size: Number(sizeText), root, lastSeq: Number(m[1]), lastHash: m[2]!, frontier };
 }
+
+const RESUME_HEADER = 'mailwarden/evidence/resume/v1';
+
+/**
+ * Where a start may pick the chain up without re-reading what a signed checkpoint already covers: the tree's
+ * compact range at `size`, the hash of record `size - 1`, and where record `size` begins on disk.
+ */
+export interface Resume {
+  readonly origin: string;
+  readonly size: number;
+  readonly root: Buffer;
+  readonly lastHash: string;
+  readonly segment: string;
+  /** Byte offset of record `size` in `segment` (its length when the segment ends there). */
+  readonly offset: number;
+  /** Lines of `segment` before that offset. */
+  readonly lines: number;
+  readonly frontier: readonly Buffer[];
+}
+
+export function resumeBody(r: Resume): string {
+  const frontier = r.frontier.map((h) => `${h.toString('base64')}\n`).join('');
+  return (
+    `${RESUME_HEADER}\n${r.origin}\n${r.size}\n${r.root.toString('base64')}\n${r.lastHash}\n` +
+    `${r.segment} ${r.offset} ${r.lines}\n${frontier}`
+  );
+}
+
+export function parseResumeBody(body: string): Resume | null {
+  const lines = body.split('\n');
+  if (lines.at(-1) !== '') return null;
+  lines.pop();
+  const [header, origin, sizeText, rootText, lastHash, where, ...frontierText] = lines;
+  if (header !== RESUME_HEADER || !origin || !sizeText || !rootText || !lastHash || !where) return null;
+  if (!/^(0|[1-9]\d{0,15})$/.test(sizeText) || !/^[0-9a-f]{64}$/.test(lastHash)) return null;
+  const m = /^(evidence-\d{16}\.jsonl) (0|[1-9]\d{0,15}) (0|[1-9]\d{0,15})$/.exec(where);
+  if (!m) return null;
+  const frontier: Buffer[] = [];
+  for (const f of frontierText) {
+    const h = strictBase64(f);
+    if (h === null || h.length !== 32) return null;
+    frontier.push(h);
+  }
+  const root = strictBase64(rootText);
+  if (root === null || root.length !== 32) return null;
+  return {
+    origin,
+    size: Number(sizeText),
+    root,
+    lastHash,
+    segment: m[1]!,
+    offset: Number(m[2]),
+    lines: Number(m[3]),
+    frontier,
+  };
+}

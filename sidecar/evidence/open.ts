@@ -6,6 +6,7 @@ import { createBlinder } from './blind.ts';
 import { writeFileDurably } from './durable.ts';
 import { EvidenceError } from './errors.ts';
 import { type EvidenceFsOps, nodeFsOps } from './fs-ops.ts';
+import { HeadFile } from './head.ts';
 import { CHECKPOINT_DIR, quarantineName, segmentName } from './layout.ts';
 import { lockEvidenceDir } from './lock.ts';
 import { rawPublicKey } from './note.ts';
@@ -63,7 +64,9 @@ async function recoverAndOpen(
   blind: (value: string) => string,
   unlock: () => Promise<void>,
 ): Promise<EvidenceLogHandle> {
-  const scan = await scanLog({ dir: opts.dir, publicKey: createPublicKey(opts.signingKey) });
+  // Start-up trusts the newest signed checkpoint (its resume point) and verifies only the records after it;
+  // `mailwarden evidence verify` re-reads everything.
+  const scan = await scanLog({ dir: opts.dir, publicKey: createPublicKey(opts.signingKey), tailOnly: true });
   if (scan.foreignKey) {
     throw new EvidenceError(
       'EVIDENCE_KEY_INVALID',
@@ -108,8 +111,14 @@ async function recoverAndOpen(
 
   const last = scan.listing.segments.filter((s) => !scan.skippedSegments.includes(s.name)).at(-1);
   const segment = last?.name ?? segmentName(scan.range.size);
+  // Everything on disk now is durable and chained: from here on it counts as acknowledged.
+  if (scan.head.kind === 'missing' && scan.range.size > 0) {
+    onEvent({ kind: 'head_created', size: scan.range.size, previous: 'missing' });
+  }
+  const head = await HeadFile.create(fs, opts.dir, { size: scan.range.size, lastHash: scan.lastHash });
   const fd = await fs.open(join(opts.dir, segment), 'a', 0o600);
   if (!last) await fs.syncDir(opts.dir);
+  onEvent({ kind: 'opened', size: scan.range.size, verifiedFrom: scan.startedAt });
   const writer = new EvidenceWriter(
     {
       dir: opts.dir,
@@ -123,15 +132,19 @@ async function recoverAndOpen(
       sink: opts.sink ?? null,
       onEvent,
       onClosed: unlock,
+      head,
     },
     {
       fd,
       segment,
       segmentBytes: recovered ? (scan.torn?.offset ?? 0) : last ? scan.lastSegmentBytes : 0,
+      // A torn line is the last line; the lines before it stay.
+      segmentLines: last ? (recovered ? scan.lastSegmentLines - 1 : scan.lastSegmentLines) : 0,
       segmentFirstTs: scan.lastSegmentFirstTs ? new Date(scan.lastSegmentFirstTs) : null,
       range: scan.range,
       lastHash: scan.lastHash,
       lastCheckpointSize: scan.checkpoints.at(-1)?.size ?? -1,
+      resumeSize: -1,
     },
   );
   try {

@@ -2,9 +2,27 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { type EvidenceRecord, GENESIS_PREV, parseRecordLine } from './format.ts';
-import { ANCHOR_FILE, type EvidenceReader, type Listing, listEvidenceDir, nodeReader } from './layout.ts';
+import { type ReadHead, readHead } from './head.ts';
+import {
+  ANCHOR_FILE,
+  type EvidenceReader,
+  firstRecordTs,
+  type Listing,
+  listEvidenceDir,
+  nodeReader,
+  RESUME_FILE,
+  readSlice,
+} from './layout.ts';
 import { CompactRange, leafHash } from './merkle.ts';
-import { type Anchor, type Checkpoint, openNote, parseAnchorBody, parseCheckpointBody } from './note.ts';
+import {
+  type Anchor,
+  type Checkpoint,
+  openNote,
+  parseAnchorBody,
+  parseCheckpointBody,
+  parseResumeBody,
+  type Resume,
+} from './note.ts';
 
 export type TamperReason =
   | 'hash_mismatch'
@@ -51,6 +69,11 @@ export interface ScanResult {
   readonly records: number;
   readonly lastSegmentBytes: number;
   readonly lastSegmentFirstTs: string | null;
+  readonly lastSegmentLines: number;
+  /** The acknowledged head kept beside the segments (`missing` for a log written before it existed). */
+  readonly head: ReadHead;
+  /** Seq where reading started: the signed resume point when one was trusted, else the first record on disk. */
+  readonly startedAt: number;
   readonly approvals: readonly LocatedRecord[];
   readonly trail: readonly LocatedRecord[];
   /** Leaf hashes from the anchor on, kept only when a proposal trail was asked for. */
@@ -70,6 +93,11 @@ export interface ScanOptions {
   /** Directories holding exported checkpoints (a directory sink's target) to hold the log against. */
   readonly externalCheckpoints?: readonly string[];
   readonly reader?: EvidenceReader;
+  /**
+   * Trust the signed resume point of the newest checkpoint and read only the records after it (what a start
+   * does); the full scan (what `evidence verify` does) reads everything.
+   */
+  readonly tailOnly?: boolean;
 }
 
 const SEQ_PEEK = /"seq":(\d+)/;
@@ -110,10 +138,34 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
     }
   }
   const base = anchor?.size ?? 0;
+  const resume = opts.tailOnly && listing.hasResume ? await loadResume() : null;
+  async function loadResume(): Promise<Resume | null> {
+    // Anything wrong with the resume point only costs time: the scan then reads the whole log.
+    const opened = openCounted(await readText(join(opts.dir, RESUME_FILE)));
+    const r = opened.ok ? parseResumeBody(opened.body) : null;
+    if (!r || r.size < base) return null;
+    const seg = listing.segments.find((x) => x.name === r.segment);
+    if (!seg || seg.firstSeq < base || seg.firstSeq > r.size) return null;
+    try {
+      if (!new CompactRange(r.size, r.frontier).root().equals(r.root)) return null;
+    } catch {
+      return null;
+    }
+    return r;
+  }
+  const head = await readHead(opts.dir, reader);
+  if (head.kind === 'unreadable') {
+    const message = 'the acknowledged-head file is unreadable (both slots fail their checksum)';
+    bad({ file: 'head', line: 1, seq: null, reason: 'malformed', message });
+  }
+  const acked = head.kind === 'ok' ? head : null;
 
   const checkpoints: (Checkpoint & { file: string })[] = [];
+  const newest = listing.checkpoints.at(-1);
   for (const c of listing.checkpoints) {
     if (c.size < base) continue; // left over from a prune that was interrupted; covered by the anchor
+    // Resuming: older checkpoints were checked when the resume point was signed.
+    if (resume && c.size < resume.size && c !== newest) continue;
     const text = await readText(join(opts.dir, c.name));
     const opened = openCounted(text);
     const parsed = opened.ok ? parseCheckpointBody(opened.body) : null;
@@ -147,11 +199,23 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
   }
   const signedSize = checkpoints.at(-1)?.size ?? 0;
 
-  const range = anchor ? new CompactRange(anchor.size, anchor.frontier) : new CompactRange();
-  let lastHash = anchor ? anchor.lastHash : GENESIS_PREV;
-  let nextSeq = base;
+  if (resume) {
+    const same = checkpoints.find((c) => c.size === resume.size);
+    if (same && !same.root.equals(resume.root)) {
+      const message = `the signed resume point disagrees with ${same.file}`;
+      bad({ file: RESUME_FILE, line: 1, seq: null, reason: 'hash_mismatch', message });
+    }
+  }
+  const range = resume
+    ? new CompactRange(resume.size, resume.frontier)
+    : anchor
+      ? new CompactRange(anchor.size, anchor.frontier)
+      : new CompactRange();
+  let lastHash = resume ? resume.lastHash : anchor ? anchor.lastHash : GENESIS_PREV;
+  let nextSeq = resume ? resume.size : base;
+  const startedAt = nextSeq;
   let nextCheckpoint = 0;
-  while (nextCheckpoint < checkpoints.length && checkpoints[nextCheckpoint]!.size <= base) nextCheckpoint++;
+  while (nextCheckpoint < checkpoints.length && checkpoints[nextCheckpoint]!.size <= nextSeq) nextCheckpoint++;
   const approvals: LocatedRecord[] = [];
   const trail: LocatedRecord[] = [];
   const leaves: Buffer[] | null = opts.proposalId === undefined ? null : [];
@@ -167,6 +231,12 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
     if (!keep) skippedSegments.push(s.name);
     return keep;
   });
+  // Resuming: segments wholly before the resume point are not read at all.
+  if (resume)
+    segments.splice(
+      0,
+      segments.findIndex((s) => s.name === resume.segment),
+    );
   let totalBytes = 0;
   for (const s of segments) totalBytes += opts.sizes?.get(s.name) ?? 0;
   let doneBytes = 0;
@@ -174,14 +244,22 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
   for (let si = 0; si < segments.length && firstBad === null && torn === null; si++) {
     const seg = segments[si]!;
     const isLast = si === segments.length - 1;
-    const buf = await reader.readFile(join(opts.dir, seg.name));
-    if (isLast) lastSegmentBytes = buf.length;
-    if (seg.firstSeq !== nextSeq) {
+    const startOffset = resume && seg.name === resume.segment ? resume.offset : 0;
+    const path = join(opts.dir, seg.name);
+    const buf = startOffset > 0 ? await readSlice(reader, path, startOffset) : await reader.readFile(path);
+    if (isLast) lastSegmentBytes = startOffset + buf.length;
+    if (startOffset > 0 && buf.length === 0 && !(await endsAt(reader, path, startOffset))) {
+      const message = `the segment ends before byte ${startOffset}, where the signed resume point says seq ${nextSeq} begins`;
+      bad({ file: seg.name, line: resume!.lines + 1, seq: nextSeq, reason: 'truncation', message });
+      break;
+    }
+    if (startOffset > 0 && isLast) lastSegmentFirstTs = await firstRecordTs(reader, path);
+    if (startOffset === 0 && seg.firstSeq !== nextSeq) {
       const reason = seg.firstSeq > nextSeq ? 'sequence_gap' : 'reorder';
       bad({ file: seg.name, line: 1, seq: seg.firstSeq, reason, message: `segment should start at seq ${nextSeq}` });
       break;
     }
-    let lineNo = 0;
+    let lineNo = startOffset > 0 ? resume!.lines : 0;
     let failure: { reason: TamperReason; message: string; seq: number | null } | null = null;
     // Decode in chunks cut at line ends: a JS string cannot hold a segment of many hundred MiB.
     let chunkStart = 0;
@@ -226,6 +304,11 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
         leaves?.push(leaf);
         lastHash = r.hash;
         nextSeq++;
+        if (acked && nextSeq === acked.size && r.hash !== acked.lastHash) {
+          const message = 'the record differs from the one acknowledged at this seq (head file)';
+          bad({ file: seg.name, line: lineNo, seq: r.seq, reason: 'hash_mismatch', message });
+          break chunks;
+        }
         if (isLast && lastSegmentFirstTs === null) lastSegmentFirstTs = r.ts;
         if (r.type === 'approval_accepted') approvals.push({ record: r, file: seg.name, line: lineNo });
         if (opts.proposalId !== undefined && r.proposalId === opts.proposalId) {
@@ -253,15 +336,28 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
       // SECURITY: only an unterminated last line of the log, beyond every signed checkpoint, is a torn
       // write; a complete line that does not verify is tampering wherever it is.
       const unterminated = text.indexOf('\n', start) < 0;
-      if (isLast && unterminated && nextSeq >= signedSize) {
+      if (isLast && unterminated && nextSeq >= signedSize && nextSeq >= (acked?.size ?? 0)) {
         const offset = chunkStart + Buffer.byteLength(text.slice(0, start));
-        torn = { segment: seg.name, line: lineNo, offset, bytes: buf.length - offset };
+        torn = { segment: seg.name, line: lineNo, offset: startOffset + offset, bytes: buf.length - offset };
+      } else if (isLast && unterminated && acked && nextSeq < acked.size) {
+        const message = `${acked.size} records were acknowledged (head file) but the log breaks off in a torn line at seq ${nextSeq}`;
+        bad({ file: seg.name, line: lineNo, seq: nextSeq, reason: 'truncation', message });
       } else bad({ file: seg.name, line: lineNo, ...failure });
     }
     doneBytes += buf.length;
     opts.onProgress?.(doneBytes, totalBytes);
   }
 
+  if (firstBad === null && torn === null && acked && nextSeq < acked.size) {
+    const lastSeg = segments.at(-1);
+    bad({
+      file: lastSeg?.name ?? '(no segment)',
+      line: lastSegmentLines + 1,
+      seq: nextSeq,
+      reason: 'truncation',
+      message: `${acked.size} records were acknowledged (head file) but only ${nextSeq} are present`,
+    });
+  }
   if (firstBad === null && nextSeq < signedSize) {
     const lastSeg = segments.at(-1);
     bad({
@@ -283,12 +379,21 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
     records: nextSeq - base,
     lastSegmentBytes,
     lastSegmentFirstTs,
+    lastSegmentLines,
+    head,
+    startedAt,
     approvals,
     trail,
     leaves,
     skippedSegments,
     foreignKey: notes > 0 && foreign === notes,
   };
+}
+
+/** True when the file is exactly `size` bytes long (a resume point at a segment's very end). */
+async function endsAt(reader: EvidenceReader, path: string, size: number): Promise<boolean> {
+  const before = await readSlice(reader, path, size - 1, 1);
+  return before.length === 1;
 }
 
 async function listExported(dir: string, reader: EvidenceReader): Promise<{ path: string; size: number }[]> {

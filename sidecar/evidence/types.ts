@@ -22,7 +22,10 @@ export type EvidenceType =
   | 'proposal_aborted'
   | 'evidence_pruned'
   | 'notification_attempt'
-  | 'notification_failed';
+  | 'notification_failed'
+  /** State holds proposals that evidence has no record of (found at start); open until acknowledged. */
+  | 'evidence_gap'
+  | 'evidence_gap_acknowledged';
 
 /**
  * One event as the caller hands it over. SECURITY: `data` must already be free of mail bodies,
@@ -74,4 +77,8 @@ export type EvidenceLogEvent =
   | { readonly kind: 'pruned'; readonly segments: readonly string[]; readonly anchorSize: number }
   | { readonly kind: 'prune_failed'; readonly error: Error }
   | { readonly kind: 'recovered'; readonly segment: string; readonly line: number; readonly quarantine: string }
-  | { readonly kind: 'write_failed'; readonly error: Error; readonly fatal: boolean };
+  | { readonly kind: 'write_failed'; readonly error: Error; readonly fatal: boolean }
+  /** The log had records but no acknowledged-head file (written before it existed, or removed); a new one was made. */
+  | { readonly kind: 'head_created'; readonly size: number; readonly previous: 'missing' }
+  /** Start-up trusted the signed resume point at `from` and verified the records after it. */
+  | { readonly kind: 'opened'; readonly size: number; readonly verifiedFrom: number };

@@ -5,9 +5,10 @@ import { writeFileDurably } from './durable.ts';
 import { EvidenceError } from './errors.ts';
 import { buildRecord, type EvidenceRecord } from './format.ts';
 import type { EvidenceFsOps } from './fs-ops.ts';
-import { CHECKPOINT_DIR, checkpointName, segmentName } from './layout.ts';
+import type { HeadFile } from './head.ts';
+import { CHECKPOINT_DIR, checkpointName, RESUME_FILE, segmentName } from './layout.ts';
 import { type CompactRange, leafHash } from './merkle.ts';
-import { checkpointBody, signNote } from './note.ts';
+import { checkpointBody, resumeBody, signNote } from './note.ts';
 import { pruneSegments } from './prune.ts';
 import type { CheckpointSink, EvidenceEvent, EvidenceLog, EvidenceLogEvent, EvidenceReceipt } from './types.ts';
 
@@ -28,17 +29,23 @@ export interface WriterConfig {
   readonly onEvent: (e: EvidenceLogEvent) => void;
   /** Runs once the log is closed (releases the directory lock). */
   readonly onClosed?: () => Promise<void>;
+  /** The acknowledged head, advanced after every group commit's sync and before any of it is acknowledged. */
+  readonly head: HeadFile;
 }
 
 export interface WriterState {
   fd: number;
   segment: string;
   segmentBytes: number;
+  /** Lines (records) in the current segment. */
+  segmentLines: number;
   segmentFirstTs: Date | null;
   range: CompactRange;
   lastHash: string;
   /** -1 while no checkpoint exists yet (a fresh log still gets one at size 0). */
   lastCheckpointSize: number;
+  /** Size of the signed resume point on disk (-1: none yet). */
+  resumeSize: number;
 }
 
 interface Pending {
@@ -117,6 +124,7 @@ export class EvidenceWriter implements EvidenceLogHandle {
       await this.exclusive(async () => {
         if (!this.failed) await this.writeCheckpoint();
         await this.cfg.fs.close(this.st.fd);
+        await this.cfg.head.close();
       });
       await Promise.allSettled([...this.sinkDeliveries]);
     } finally {
@@ -198,8 +206,19 @@ export class EvidenceWriter implements EvidenceLogHandle {
       for (const a of accepted) a.p.reject(this.unavailable(err as Error));
       return;
     }
+    try {
+      await this.cfg.head.advance({ size: seq, lastHash: prev });
+    } catch (err) {
+      // The records are durable but unacknowledged (like a crash right after the sync); without a durable head
+      // nothing more may be acknowledged, so the log stops until a restart.
+      this.failed = err as Error;
+      this.cfg.onEvent({ kind: 'write_failed', error: this.failed, fatal: true });
+      for (const a of accepted) a.p.reject(this.unavailable(err as Error));
+      return;
+    }
     // INVARIANT: the in-memory head moves only after the bytes are durable.
     this.st.segmentBytes += bytes.length;
+    this.st.segmentLines += accepted.length;
     this.st.segmentFirstTs ??= ts;
     for (const a of accepted) {
       this.st.range.append(leafHash(a.record.hash));
@@ -264,9 +283,11 @@ export class EvidenceWriter implements EvidenceLogHandle {
       return;
     }
     const old = this.st.fd;
-    Object.assign(this.st, { fd, segment: name, segmentBytes: 0, segmentFirstTs: null });
+    Object.assign(this.st, { fd, segment: name, segmentBytes: 0, segmentLines: 0, segmentFirstTs: null });
     await this.cfg.fs.close(old).catch(() => undefined);
     this.cfg.onEvent({ kind: 'rotated', segment: name });
+    // The resume point moves to the new segment, so a prune of the old ones never sends a start back to a full read.
+    await this.writeResume();
     const keep = this.cfg.rotate?.keepSegments;
     if (keep !== undefined) await this.doPrune(keep).catch(() => undefined);
   }
@@ -300,7 +321,11 @@ export class EvidenceWriter implements EvidenceLogHandle {
     this.checkpointWanted = false;
     const size = this.st.range.size;
     // After a failed sync nothing more is signed: the next start re-verifies what is on disk first.
-    if (size === this.st.lastCheckpointSize || this.failed) return;
+    if (this.failed) return;
+    if (size === this.st.lastCheckpointSize) {
+      if (this.st.resumeSize !== size) await this.writeResume();
+      return;
+    }
     const root = this.st.range.root();
     const text = signNote(
       checkpointBody({ origin: this.cfg.origin, size, root }),
@@ -316,6 +341,7 @@ export class EvidenceWriter implements EvidenceLogHandle {
     }
     this.st.lastCheckpointSize = size;
     this.cfg.onEvent({ kind: 'checkpoint', size, file });
+    await this.writeResume();
     const sink = this.cfg.sink;
     if (sink) {
       // Export never holds up appends; a slow or broken sink is reported, not fatal.
@@ -326,6 +352,32 @@ export class EvidenceWriter implements EvidenceLogHandle {
         });
       this.sinkDeliveries.add(delivery);
       void delivery.finally(() => this.sinkDeliveries.delete(delivery));
+    }
+  }
+
+  /** The signed resume point beside the newest checkpoint, so that the next start reads only what follows. */
+  private async writeResume(): Promise<void> {
+    const st = this.st;
+    const text = signNote(
+      resumeBody({
+        origin: this.cfg.origin,
+        size: st.range.size,
+        root: st.range.root(),
+        lastHash: st.lastHash,
+        segment: st.segment,
+        offset: st.segmentBytes,
+        lines: st.segmentLines,
+        frontier: st.range.hashes,
+      }),
+      this.cfg.origin,
+      this.cfg.signingKey,
+    );
+    try {
+      await writeFileDurably(this.cfg.fs, join(this.cfg.dir, RESUME_FILE), text);
+      st.resumeSize = st.range.size;
+    } catch (err) {
+      // Only the next start's speed depends on it: it reads the whole log instead.
+      this.cfg.onEvent({ kind: 'checkpoint_failed', size: st.range.size, error: err as Error });
     }
   }
 }

@@ -15,9 +15,16 @@ export interface OperatorDecisions {
   card(proposalId: string): Promise<unknown>;
 }
 
+/** Evidence gaps found at start, and their signed acknowledgement. */
+export interface OperatorGaps {
+  open(): readonly unknown[];
+  acknowledge(jws: string): Promise<unknown>;
+}
+
 export interface OperatorAppDeps {
   readonly proposals: ProposalService;
   readonly decisions: OperatorDecisions;
+  readonly gaps?: OperatorGaps;
   readonly posture: () => Promise<Posture>;
   readonly maxBodyBytes: number;
   readonly log: (level: 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
@@ -62,6 +69,16 @@ export function createOperatorApp(deps: OperatorAppDeps): Hono<AppEnv> {
   });
 
   app.get('/v1/posture', async (c) => c.json(await deps.posture()));
+
+  const gaps = deps.gaps;
+  if (gaps) {
+    app.get('/v1/evidence/gaps', (c) => c.json({ gaps: gaps.open() }));
+    app.post('/v1/evidence/gaps/acknowledge', async (c) => {
+      const body = SignedStatementSchema.safeParse(await readJson(c));
+      if (!body.success) throw new HttpError('INVALID_INPUT', describeIssue(body.error).message);
+      return c.json(await gaps.acknowledge(body.data.jws));
+    });
+  }
 
   return app;
 }

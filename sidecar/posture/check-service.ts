@@ -100,3 +100,23 @@ export function bypassAttestationCheck(att: PostureInput['bypassAttestation']): 
     summary: `no direct route to Gmail, attested in evidence ${att.evidenceRef}`,
   };
 }
+
+/** State rows the evidence log had no record of: loud until an operator acknowledges each gap with a signature. */
+export function evidenceGapCheck(gaps: NonNullable<PostureInput['evidence']['gaps']>): RatedCheck {
+  const id = 'evidence.gaps';
+  if (gaps.length === 0) {
+    return { id, required: true, status: 'pass', summary: 'state and evidence agree (no open evidence gap)' };
+  }
+  const proposals = gaps.reduce((n, g) => n + g.proposals.length, 0);
+  return {
+    id,
+    required: true,
+    status: 'fail',
+    summary:
+      `${gaps.length} open evidence gap(s) (${gaps.map((g) => `#${g.id}`).join(', ')}): state held ${proposals} ` +
+      'proposal(s) the evidence log has no record of (evidence cut back, or state from elsewhere)',
+    fix:
+      'compare the evidence log with its exported checkpoints and backups, then acknowledge each gap: ' +
+      'mailwarden evidence acknowledge-gap ID --reason TEXT',
+  };
+}

@@ -11,6 +11,7 @@ import {
   approvalModeCheck,
   bypassAttestationCheck,
   evidenceExportCheck,
+  evidenceGapCheck,
   evidenceVerifyCheck,
 } from './check-service.ts';
 import { agentSocketCheck, operatorSocketCheck } from './check-sockets.ts';
@@ -122,6 +123,7 @@ export async function collectChecks(input: PostureInput, rawProbes: PostureProbe
 
   checks.push(approvalModeCheck(input.approvalMode));
   checks.push(evidenceVerifyCheck(input.evidence.verdict));
+  if (input.evidence.gaps) checks.push(evidenceGapCheck(input.evidence.gaps));
   checks.push(await exportCheck(input, ctx));
 
   const real = input.gog.backend === 'gog';

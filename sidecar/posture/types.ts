@@ -27,6 +27,8 @@ export interface PostureInput {
   evidence: {
     verdict: 'intact' | 'tampered' | 'cannot_verify' | 'unknown';
     checkpointsExported: boolean;
+    /** Open evidence gaps found by the start-up reconciliation; absent when not known (posture run offline). */
+    gaps?: readonly { id: number; proposals: readonly string[] }[];
   };
   gog: { backend: 'fake' | 'gog'; binary: string; account: string };
   policyDeniesSend: boolean;

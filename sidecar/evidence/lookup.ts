@@ -1,0 +1,109 @@
+// Which record types the log holds for a few proposals, found without reading the whole log when it can be helped.
+import { join } from 'node:path';
+import { type EvidenceReader, firstRecordTs, listEvidenceDir, nodeReader } from './layout.ts';
+
+export interface ProposalEvidence {
+  /** Record types found for the proposal, each with the seq of its first occurrence. */
+  readonly types: ReadonlyMap<string, number>;
+}
+
+export interface FindProposalEvidenceOptions {
+  readonly dir: string;
+  readonly ids: ReadonlySet<string>;
+  /**
+   * A time before every record of these proposals (e.g. the oldest creation time minus a margin). Segments that
+   * began before it and were followed by another that also began before it are skipped. Proposals with nothing
+   * found after it are looked for again in the whole log, so a wrong clock costs time, never a wrong answer.
+   */
+  readonly since?: string;
+  readonly reader?: EvidenceReader;
+}
+
+export interface FoundEvidence {
+  readonly byId: ReadonlyMap<string, ProposalEvidence>;
+  /** Bytes of segments read, for the curious (and the benchmark). */
+  readonly bytesRead: number;
+}
+
+const PROPOSAL_ID = '"proposalId":"';
+const TYPE = '"type":"';
+const SEQ = '"seq":';
+const CHUNK_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A reader, not a verifier: it trusts the lines as they are (start-up verified the tail, `evidence verify`
+ * checks the rest). Only complete lines are read, so it may run beside the writer.
+ */
+export async function findProposalEvidence(opts: FindProposalEvidenceOptions): Promise<FoundEvidence> {
+  const reader = opts.reader ?? nodeReader;
+  const found = new Map<string, Map<string, number>>();
+  let bytesRead = 0;
+  if (opts.ids.size === 0) return { byId: new Map(), bytesRead };
+  const listing = await listEvidenceDir(opts.dir, reader);
+  const segments = listing.segments.map((s) => s.name);
+  let from = 0;
+  if (opts.since !== undefined) {
+    // The last segment that began at or before `since` holds its first records; earlier ones cannot.
+    for (let i = segments.length - 1; i > 0; i--) {
+      const ts = await firstRecordTs(reader, join(opts.dir, segments[i]!));
+      if (ts !== null && ts <= opts.since) {
+        from = i;
+        break;
+      }
+    }
+  }
+  bytesRead += await scanSegments(reader, opts.dir, segments.slice(from), opts.ids, found);
+  if (from > 0) {
+    const missing = new Set([...opts.ids].filter((id) => !found.has(id)));
+    if (missing.size > 0) bytesRead += await scanSegments(reader, opts.dir, segments.slice(0, from), missing, found);
+  }
+  const byId = new Map<string, ProposalEvidence>();
+  for (const [id, types] of found) byId.set(id, { types });
+  return { byId, bytesRead };
+}
+
+async function scanSegments(
+  reader: EvidenceReader,
+  dir: string,
+  names: readonly string[],
+  ids: ReadonlySet<string>,
+  found: Map<string, Map<string, number>>,
+): Promise<number> {
+  let bytes = 0;
+  for (const name of names) {
+    const buf = await reader.readFile(join(dir, name)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return Buffer.alloc(0); // pruned meanwhile
+      throw err;
+    });
+    bytes += buf.length;
+    for (let chunkStart = 0; chunkStart < buf.length; ) {
+      let chunkEnd = Math.min(buf.length, chunkStart + CHUNK_BYTES);
+      const cut = buf.lastIndexOf(10, chunkEnd - 1);
+      if (cut < chunkStart) break; // no complete line left
+      chunkEnd = cut + 1;
+      const text = buf.toString('utf8', chunkStart, chunkEnd);
+      let start = 0;
+      while (start < text.length) {
+        const nl = text.indexOf('\n', start);
+        // Top-level members follow `data` in canonical order, so the last occurrence in a line is the record's own.
+        const at = text.lastIndexOf(PROPOSAL_ID, nl);
+        if (at >= start) {
+          const idStart = at + PROPOSAL_ID.length;
+          const id = text.slice(idStart, text.indexOf('"', idStart));
+          if (ids.has(id)) {
+            const t = text.lastIndexOf(TYPE, nl) + TYPE.length;
+            const type = text.slice(t, text.indexOf('"', t));
+            const s = text.lastIndexOf(SEQ, nl) + SEQ.length;
+            const seq = Number.parseInt(text.slice(s, s + 17), 10);
+            const types = found.get(id) ?? new Map<string, number>();
+            found.set(id, types);
+            if (!types.has(type)) types.set(type, seq);
+          }
+        }
+        start = nl + 1;
+      }
+      chunkStart = chunkEnd;
+    }
+  }
+  return bytes;
+}
