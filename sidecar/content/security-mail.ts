@@ -1,18 +1,69 @@
-// Detects security mail (one-time codes, sign-in and reset links, verification, passkeys) in five languages.
-import { MEETING_CONTEXT, NEWSLETTER, STRONG_TRANSACTIONAL, WEAK_TRANSACTIONAL } from './security-cues.ts';
+// Finds the secrets of security mail (codes, credentials, action links) in ten languages, and redacts them.
+import { htmlToText, looksLikeHtml } from './html-text.ts';
 import {
-  BENIGN_CODE_CONTEXT,
-  CODE_DISQUALIFIER_AFTER,
-  CODE_DISQUALIFIER_BEFORE,
-  type SecurityKind,
-  STRONG_CODE_KEYWORD,
-} from './security-patterns.ts';
-import { TOPICS } from './security-topics.ts';
+  ACTIVATION,
+  BACKUP_CODES,
+  ENTER_CUE,
+  EXAMPLE_CUE,
+  HARMLESS_CODE_PREFIX,
+  HARMLESS_CONTEXT,
+  MEETING,
+  MENTIONS_CODE,
+  NEWSLETTER,
+  PASSWORD_FIELD,
+  PASTE_CUE,
+  STRONG_CODE,
+  TEMP_PASSWORD,
+  USERNAME_FIELD,
+  WEAK_CODE,
+  WORD_CODE,
+} from './security-lexicon.ts';
+import { findActionLinks, findTokenLinks, type LinkKind } from './security-links.ts';
+import { type Folded, foldForMatching, originalSpan } from './security-normalise.ts';
 
-export type { SecurityKind } from './security-patterns.ts';
+export type SecurityKind =
+  | 'one_time_code'
+  | 'backup_code'
+  | 'temporary_password'
+  | 'activation_id'
+  | LinkKind
+  /** Redact mode's second pass inside security mail: any other code-like token or tokenised link. */
+  | 'code'
+  | 'link';
+
+export const SECURITY_KINDS: readonly SecurityKind[] = [
+  'one_time_code',
+  'backup_code',
+  'temporary_password',
+  'activation_id',
+  'sign_in_link',
+  'reset_link',
+  'confirmation_link',
+  'device_link',
+  'access_block_link',
+  'code',
+  'link',
+];
+
+/** What the marker names: `[withheld: one-time code]`. */
+export const SECRET_LABEL: Readonly<Record<SecurityKind, string>> = {
+  one_time_code: 'one-time code',
+  backup_code: 'backup code',
+  temporary_password: 'credential',
+  activation_id: 'activation ID',
+  sign_in_link: 'sign-in link',
+  reset_link: 'password-reset link',
+  confirmation_link: 'confirmation link',
+  device_link: 'device link',
+  access_block_link: 'block-access link',
+  code: 'code',
+  link: 'link',
+};
+
+export const marker = (kind: SecurityKind): string => `[withheld: ${SECRET_LABEL[kind]}]`;
 
 export interface SecurityMatch {
-  /** Offsets into the text that was scanned (`subject + "\n" + body`). */
+  /** Offsets into the text that was scanned. */
   start: number;
   end: number;
   kind: SecurityKind;
@@ -21,49 +72,33 @@ export interface SecurityMatch {
 export interface SecurityVerdict {
   sensitive: boolean;
   kinds: SecurityKind[];
+  /** Offsets into `subject + "\n" + body` (body as rendered text when it was HTML). */
   matches: SecurityMatch[];
+  /** Secrets of the subject, decided from the subject alone (what a search row can see). */
+  subject: SecurityMatch[];
+  /** Secrets of the body, offsets into `bodyText`. */
+  body: SecurityMatch[];
+  /** The body as scanned: the rendered text when the mail was HTML. */
+  bodyText: string;
 }
-
-/**
- * A code-like token: 4-8 digits, digit groups ("12 34 56", "483 920", "4821-7730"), Google's "G-123456",
- * or 5-8 upper-case letters and digits ("8X4K2P", "QWT-9KX"). Neighbours exclude prices, dates, phone
- * numbers and longer ids.
- */
-const CODE_TOKEN =
-  /(?<![\p{L}\p{N}#€$£¥+@/.,_-]|\p{N}[ -])(?:G-\d{6}|\d{2} \d{2} \d{2}|\d{3}[ -]\d{3}|\d{4}[ -]\d{4}|\d{4} \d{2}|\d{2} \d{4}|\d{4,8}|[A-Z0-9]{3,4}-[A-Z0-9]{3,4}|[A-Z0-9]{5,8})(?![\p{L}\p{N}@_%]|[.,/:-]\p{N}|[ -]\p{N})/gu;
 
 /** Characters of subject and of body that detection looks at. */
 export const MAX_SCAN = 100_000;
 
-const URL = /\bhttps?:\/\/[^\s<>"')\]]+/giu;
+const LETTER = '[\\p{Script=Latin}\\p{Script=Greek}\\p{Script=Cyrillic}\\p{N}_]';
 
-/** A bare "code" word, possibly the tail of a compound ("Zugangscode", "passcode"). */
-const WEAK_CODE_WORD =
-  /(?<![\p{L}\p{N}])([\p{L}]*?)(code|c[óo]digo)(s?)(?![\p{L}\p{N}])|(?<![\p{L}\p{N}])pin(?![\p{L}\p{N}])/giu;
+/**
+ * A code-like token: Google's "G-123456", spaced digits ("2 9 4 8 1 7"), digit groups ("12 34 56",
+ * "4821-7730"), 4-8 digits, or upper-case letters with digits ("Q7RM4K", "7QXD-38KM-P2LW"). The
+ * neighbours exclude prices, decimals, phone numbers and longer ids. CJK letters may touch a code.
+ */
+const CODE_TOKEN = new RegExp(
+  `(?<!${LETTER}|[#€$£¥+@/.,-]|\\p{N}[ -])(?:G-\\d{6}|\\d(?: \\d){3,9}|\\d{2,4}(?:[ -]\\d{2,4}){1,3}|\\d{4,8}|[A-Z0-9]{3,5}(?:-[A-Z0-9]{3,5}){1,3}|[A-Z0-9]{5,10})(?!${LETTER}|[@%]|[.,/:]\\p{N}|[ -]\\p{N})`,
+  'gu',
+);
 
-/** Compound prefixes that make "…code" harmless (barcode, Gutscheincode, Kenncode of a meeting …). */
-const HARMLESS_PREFIX =
-  /^(?:en|de|uni|bar|op|short|source|zip|post|promo|gutschein|rabatt|aktions|kenn|abhol|fehler|qr|html|tür|error|status|dress|geo|pre|re|country|area)$/iu;
-
-/** Text allowed between a "code" word and the code that follows it ("Your code: 483920", "code is 48 39 20"). */
-const GAP_AFTER =
-  /^[\s:=–\-"'“”«»]*(?:(?:(?:de|d['’]|do|da|del|für|for|pour|para)\s*[\p{L}\p{N}'’-]+(?:\s+[\p{L}\p{N}'’-]+){0,2}|\p{Lu}[\p{L}\p{N}'’-]*(?=\s*(?::|is\s|ist\s|est\s|es\s|é\s|lautet\s)))\s*)?[\s:=–-]*(?:(?:is|was|lautet|ist|est|es|é|are|sind|sont|son|são|below|unten|ci-dessous|abajo|abaixo|le|el|o)(?=[\s:=–-]|$)[\s:=–-]*){0,3}$/iu;
-
-/** Text allowed between a code and the "code" word after it ("483920 is your code", "550931 é o seu código"). */
-const GAP_BEFORE =
-  /^[\s:=–-]*(?:(?:is|ist|est|es|é|your|ihr|dein|votre|ton|tu|su|seu|sua|o|the|a|la|el)(?=[\s:]|$)\s*){1,4}(?:[\p{L}\p{N}]+\s+)?$/iu;
-
-/** An instruction to type a code ("Enter 552 118", "Gib diesen Code ein", "Digite o código"). */
-const CODE_INSTRUCTION =
-  /\b(?:enter|use|type)\s+(?:this\s+|the\s+following\s+|the\s+)?(?:code\s+)?(?=[\dA-Z])|\bgib\s+(?:diesen|den)\s+code|geben\s+sie\s+(?:diesen|den)\s+code|saisissez\s+(?:ce|le)\s+code|utilisez\s+(?:ce|le)\s+code|introduce\s+(?:este|el)\s+c[óo]digo|usa\s+(?:este|el)\s+c[óo]digo|digite\s+(?:este|o)\s+c[óo]digo|insira\s+(?:este|o)\s+c[óo]digo/iu;
-
-/** An instruction naming the code itself ("enter this code", "introduce este código", "geben Sie diesen Code ein"). */
-const EXPLICIT_CODE_INSTRUCTION =
-  /\b(?:enter|type|use)\s+(?:this|the\s+following|the)\s+code|\bgib\s+(?:diesen|den)\s+code|geben\s+sie\s+(?:diesen|den)\s+code|(?:saisissez|entrez|utilisez)\s+(?:ce|le)\s+code|en\s+saisissant\s+ce\s+code|(?:introduce|ingresa|escribe|usa)\s+(?:este|el)\s+c[óo]digo|(?:digite|insira|use|informe)\s+(?:este|o)\s+c[óo]digo/iu;
-
-/** "Never share this code" and friends: only decisive when the mail is about a code. */
-const CODE_SECRECY =
-  /don[’']t\s+share|do\s+not\s+share|never\s+share|share\s+(?:this|it)\s+with\s+no\s*one|nicht\s+(?:an\s+dritte\s+)?weiter|niemals\s+weiter|niemandem|à\s+personne|a\s+nadie|a\s+ningu[ée]m|no\s+(?:lo\s+)?facilites|ne\s+(?:le\s+)?(?:partagez|communiquez)|no\s+(?:lo\s+)?compartas|(?:não|nunca)\s+(?:compartilhe|partilhe)/iu;
+const AMOUNT_AFTER = /^\s?(?:€|\$|eur|usd|gbp|chf|pln|zł|円|元|%|px|kb|mb|gb|°|mm|cm|km|kg)/iu;
+const DATE_LIKE = /^(?:19|20)\d\d[ -](?:0?[1-9]|1[0-2])[ -](?:0?[1-9]|[12]\d|3[01])$/u;
 
 interface Token {
   start: number;
@@ -71,163 +106,308 @@ interface Token {
   text: string;
 }
 
-function codeTokens(text: string): Token[] {
+function codeTokens(t: string): Token[] {
   const out: Token[] = [];
-  for (const m of text.matchAll(CODE_TOKEN)) {
-    const t = m[0];
-    // Letter-only or digit-free words in capitals ("HELLO", "SALE") are not codes.
-    if (!/\d/.test(t)) continue;
-    out.push({ start: m.index, end: m.index + t.length, text: t });
+  for (const m of t.matchAll(CODE_TOKEN)) {
+    const s = m[0];
+    const end = m.index + s.length;
+    if (!/\d/u.test(s)) continue;
+    const digits = s.replace(/\D/gu, '').length;
+    if (/^[\d -]+$/u.test(s) && (digits < 4 || digits > 12)) continue;
+    if (DATE_LIKE.test(s) || AMOUNT_AFTER.test(t.slice(end, end + 4))) continue;
+    // Letters-and-digits need two digits ("SNOW25" yes, "MP3" no), one when grouped ("QWT-9KX").
+    if (/[A-Z]/u.test(s) && digits < (s.includes('-') ? 1 : 2)) continue;
+    // "2580#", "4481 992#": typed on a keypad (gate, door, phone conference), not on a sign-in page.
+    if (t[end] === '#') continue;
+    out.push({ start: m.index, end, text: s });
+  }
+  for (const m of t.matchAll(WORD_CODE)) out.push({ start: m.index, end: m.index + m[0].length, text: m[0] });
+  return out.sort((a, b) => a.start - b.start);
+}
+
+interface Hit {
+  start: number;
+  end: number;
+}
+
+function hits(re: RegExp, t: string): Hit[] {
+  const out: Hit[] = [];
+  for (const m of t.matchAll(re)) out.push({ start: m.index, end: m.index + m[0].length });
+  return out;
+}
+
+/** Bare "code" words, minus harmless compounds (Gutscheincode, postcode, kortingscode …). */
+function weakHits(t: string): Hit[] {
+  const out: Hit[] = [];
+  for (const m of t.matchAll(WEAK_CODE)) {
+    const w = m[0];
+    const c = /codes?$/iu.exec(w);
+    if (c && c.index > 0 && HARMLESS_CODE_PREFIX.test(w.slice(0, c.index))) continue;
+    out.push({ start: m.index, end: m.index + w.length });
   }
   return out;
 }
 
-function weakKeywords(text: string): Token[] {
+/** Distance from the nearest hit ending before `pos` (within `max`), or Infinity. */
+function distBefore(list: Hit[], pos: number, max: number): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (const h of list) {
+    if (h.end <= pos && pos - h.end <= max) best = Math.min(best, pos - h.end);
+    if (h.start > pos) break;
+  }
+  return best;
+}
+
+/** Distance to the nearest hit starting after `pos` (within `max`), or Infinity. */
+function distAfter(list: Hit[], pos: number, max: number): number {
+  for (const h of list) if (h.start >= pos) return h.start - pos <= max ? h.start - pos : Number.POSITIVE_INFINITY;
+  return Number.POSITIVE_INFINITY;
+}
+
+/** No sentence ends between a keyword and its code ("Your code: 12 34" yes, "Code review. 1234" no). */
+const SENTENCE_END = /(?<=\p{L}{2}|\p{N}|[)"”»])[.!?](?:[ \t]+\p{Lu}|\s*\n\s*\n)|[。！？]/u;
+
+const OPEN_QUOTES = /[“„«「『"]|(?:^|[\s:(])'/gu;
+
+/** True when the token sits inside a quotation that opened earlier in its paragraph. */
+function insideQuote(t: string, start: number): boolean {
+  const para = Math.max(t.lastIndexOf('\n\n', start), start - 200, 0);
+  const before = t.slice(para, start);
+  let open = -1;
+  for (const m of before.matchAll(OPEN_QUOTES)) open = m.index;
+  if (open < 0) return false;
+  const rest = before.slice(open + 1);
+  return !/[”“»」』"]/u.test(rest.replace(/^'/u, ''));
+}
+
+interface Context {
+  t: string;
+  strong: Hit[];
+  weak: Hit[];
+  harmless: Hit[];
+  examples: Hit[];
+  paste: Hit[];
+  enter: Hit[];
+  meeting: boolean;
+  newsletter: boolean;
+  mentionsCode: boolean;
+}
+
+/** Is this code-like token a one-time code? */
+function isCode(c: Context, tok: Token): boolean {
+  const { t } = c;
+  const dH = Math.min(distBefore(c.harmless, tok.start, 100), distAfter(c.harmless, tok.end, 40));
+  // Examples in articles and newsletters: "a text like 'Your code is 318274'".
+  if (distBefore(c.examples, tok.start, 80) < 80 && (insideQuote(t, tok.start) || c.newsletter)) return false;
+  if (c.newsletter && insideQuote(t, tok.start)) return false;
+
+  // A code alone on its line is the display of a code: its keyword may sit a paragraph above.
+  const alone = /(?:^|\n)[ \t]*$/u.test(t.slice(Math.max(0, tok.start - 40), tok.start)) && /^[ \t]*(?:\n|$)/u.test(t.slice(tok.end, tok.end + 20));
+  const sB = distBefore(c.strong, tok.start, alone ? 200 : 90);
+  // In a meeting invitation only a keyword before the number counts ("Meeting ID: 311 … Access code: …").
+  const sA = c.meeting ? Number.POSITIVE_INFINITY : distAfter(c.strong, tok.end, 40);
+  const dS = Math.min(sB, sA);
+  if (Number.isFinite(dS)) {
+    const gap = sB <= sA ? t.slice(tok.start - sB, tok.start) : t.slice(tok.end, tok.end + sA);
+    if (dS < dH && !SENTENCE_END.test(gap)) return true;
+    if (dS < dH && (dS <= 40 || alone)) return true;
+  }
+  if (Number.isFinite(dH) || c.meeting) return false;
+
+  const wB = distBefore(c.weak, tok.start, 60);
+  if (Number.isFinite(wB) && !SENTENCE_END.test(t.slice(tok.start - wB, tok.start))) return true;
+  const wA = distAfter(c.weak, tok.end, 25);
+  if (Number.isFinite(wA) && !SENTENCE_END.test(t.slice(tok.end, tok.end + wA))) return true;
+
+  // "Use 302 914 to verify your number", "Wpisz kod 6631": an instruction to type it.
+  const eB = distBefore(c.enter, tok.start, 25);
+  if (Number.isFinite(eB) && c.mentionsCode && !SENTENCE_END.test(t.slice(tok.start - eB, tok.start))) return true;
+
+  // Pasted into a reply or chat: "It texted me this: 664201" in a thread about a code.
+  const pB = distBefore(c.paste, tok.start, 40);
+  if (Number.isFinite(pB) && c.mentionsCode && /^[\d -]+$/u.test(tok.text)) return true;
+  return false;
+}
+
+/** Secrets in lines after a "backup codes" heading: every code-like token of the list. */
+function backupCodes(t: string, tokens: Token[], heads: Hit[]): Token[] {
   const out: Token[] = [];
-  for (const m of text.matchAll(WEAK_CODE_WORD)) {
-    const prefix = (m[1] ?? '').replace(/-$/, '');
-    if (prefix !== '' && prefix.toLowerCase() !== 'pass' && HARMLESS_PREFIX.test(prefix)) continue;
-    const start = m.index;
-    const end = start + m[0].length;
-    if (CODE_DISQUALIFIER_BEFORE.test(text.slice(Math.max(0, start - 25), start))) continue;
-    if (CODE_DISQUALIFIER_AFTER.test(text.slice(end, end + 30))) continue;
-    out.push({ start, end, text: m[0] });
-  }
-  return out;
-}
-
-/** Index of the first token starting at or after `pos` (tokens are sorted by start). */
-function firstAtOrAfter(tokens: Token[], pos: number): number {
-  let lo = 0;
-  let hi = tokens.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((tokens[mid]?.start ?? 0) < pos) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Tokens starting in [from, to), found by binary search so long mails stay linear-ish. */
-function tokensIn(tokens: Token[], from: number, to: number): Token[] {
-  const out: Token[] = [];
-  for (let i = firstAtOrAfter(tokens, from); i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t === undefined || t.start >= to) break;
-    out.push(t);
-  }
-  return out;
-}
-
-/** Codes tied to a keyword: the heart of the bare-code detection. */
-function findCodes(text: string, tokens: Token[], weak: Token[]): SecurityMatch[] {
-  const found = new Map<number, SecurityMatch>();
-  const add = (t: Token) => found.set(t.start, { start: t.start, end: t.end, kind: 'one_time_code' });
-
-  for (const kw of text.matchAll(STRONG_CODE_KEYWORD)) {
-    const kwStart = kw.index;
-    const kwEnd = kwStart + kw[0].length;
-    for (const t of tokensIn(tokens, kwEnd, kwEnd + 81)) add(t);
-    for (const t of tokensIn(tokens, kwStart - 60, kwStart)) if (t.end <= kwStart && kwStart - t.end <= 40) add(t);
-  }
-
-  // SECURITY: a bare "code" counts only right next to the code, and never in an order, invoice or meeting
-  // context; the named keywords above are not excused by context.
-  const benignContext = BENIGN_CODE_CONTEXT.test(text) || MEETING_CONTEXT.test(text);
-  if (!benignContext) {
-    for (const kw of weak) {
-      for (const t of tokensIn(tokens, kw.end, kw.end + 61)) {
-        if (GAP_AFTER.test(text.slice(kw.end, t.start))) add(t);
-      }
-      for (const t of tokensIn(tokens, kw.start - 60, kw.start)) {
-        if (t.end <= kw.start && kw.start - t.end <= 40 && GAP_BEFORE.test(text.slice(t.end, kw.start))) add(t);
-      }
+  for (const h of heads) {
+    let listStarted = false;
+    let lineStart = t.indexOf('\n', h.end);
+    // The heading's own line may carry the first codes ("Backup codes: 1234-5678 …").
+    const sameLine = tokens.filter((x) => x.start >= h.end && (lineStart < 0 || x.start < lineStart));
+    out.push(...sameLine);
+    if (sameLine.length > 0) listStarted = true;
+    for (let n = 0; lineStart >= 0 && n < 40; n++) {
+      const next = t.indexOf('\n', lineStart + 1);
+      const lineEnd = next < 0 ? t.length : next;
+      const inLine = tokens.filter((x) => x.start > lineStart && x.end <= lineEnd);
+      const line = t.slice(lineStart + 1, lineEnd).trim();
+      if (inLine.length > 0) {
+        out.push(...inLine);
+        listStarted = true;
+      } else if (line !== '' && listStarted) break;
+      lineStart = next;
     }
-    for (const t of tokens) if (t.text.startsWith('G-')) add(t);
-  }
-  return [...found.values()];
-}
-
-function topicMatches(text: string): SecurityMatch[] {
-  const out: SecurityMatch[] = [];
-  for (const { kind, re } of TOPICS) {
-    for (const m of text.matchAll(re)) out.push({ start: m.index, end: m.index + m[0].length, kind });
   }
   return out;
+}
+
+/** The password right after a credential keyword ("Temporary password: Tulip-8842!"). */
+const AFTER_PASSWORD_KW =
+  /^[\s:=\-–]*(?:(?:is|ist|lautet|est|es|é|è|is|to|wynosi|jest|wordt|は|为|是|:)[\s:]*)?(?:[“"'«„「]\s*)?([^\s"“”'«»„「」]{4,64})/iu;
+
+function credentialAfter(t: string, at: number): Hit | undefined {
+  const m = AFTER_PASSWORD_KW.exec(t.slice(at, at + 90));
+  if (!m || m[1] === undefined) return undefined;
+  let value = m[1].replace(/[.,;]+$/u, '');
+  // Cut where CJK text resumes ("Hx8#Lq2026请…").
+  value = value.replace(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}].*$/u, '');
+  if (value.length < 4) return undefined;
+  // A credential has a digit, a symbol or mixed case; a plain word ("below", "unten") is not one.
+  if (!/\d|[^\p{L}\p{N}]|\p{Lu}.*\p{Ll}.*\p{Lu}|\p{Ll}.*\p{Lu}/u.test(value)) return undefined;
+  const start = at + (m[0].length - m[1].length);
+  return { start, end: start + value.length };
+}
+
+function credentials(t: string, c: Context): Array<Hit & { kind: SecurityKind }> {
+  const out: Array<Hit & { kind: SecurityKind }> = [];
+  for (const h of hits(TEMP_PASSWORD, t)) {
+    const v = credentialAfter(t, h.end);
+    if (v) out.push({ ...v, kind: 'temporary_password' });
+  }
+  const users = hits(USERNAME_FIELD, t);
+  if (users.length > 0 && !c.meeting) {
+    for (const h of hits(PASSWORD_FIELD, t)) {
+      if (Math.min(distBefore(users, h.start, 160), distAfter(users, h.end, 160)) === Number.POSITIVE_INFINITY) continue;
+      if (Number.isFinite(Math.min(distBefore(c.harmless, h.start, 80), distAfter(c.harmless, h.end, 20)))) continue;
+      const v = credentialAfter(t, h.end);
+      if (v) out.push({ ...v, kind: 'temporary_password' });
+    }
+  }
+  for (const h of hits(ACTIVATION, t)) {
+    const m = /^[\s:=\-–]*(?:(?:is|ist|lautet|est|es|é|è|to|は|为|是)\s*:?\s*)?([A-Z0-9]{3,6}(?:-[A-Z0-9]{3,6}){1,4}|[A-Z0-9]{6,20})/u.exec(
+      t.slice(h.end, h.end + 60),
+    );
+    if (m?.[1] && /\d/u.test(m[1])) {
+      const start = h.end + m[0].length - m[1].length;
+      out.push({ start, end: start + m[1].length, kind: 'activation_id' });
+    }
+  }
+  return out;
+}
+
+/** All secrets of one folded text, in folded offsets. */
+function secretsOfFolded(t: string): SecurityMatch[] {
+  const tokens = codeTokens(t);
+  const newsletter = NEWSLETTER.test(t);
+  const c: Context = {
+    t,
+    strong: hits(STRONG_CODE, t),
+    weak: weakHits(t),
+    harmless: hits(HARMLESS_CONTEXT, t),
+    examples: hits(EXAMPLE_CUE, t),
+    paste: hits(PASTE_CUE, t),
+    enter: hits(ENTER_CUE, t),
+    meeting: MEETING.test(t),
+    newsletter,
+    mentionsCode: MENTIONS_CODE.test(t),
+  };
+  const found = new Map<number, SecurityMatch>();
+  const add = (h: Hit, kind: SecurityKind) => {
+    const prev = found.get(h.start);
+    if (prev === undefined || prev.end < h.end) found.set(h.start, { start: h.start, end: h.end, kind });
+  };
+  for (const cr of credentials(t, c)) add(cr, cr.kind);
+  for (const tok of backupCodes(t, tokens, hits(BACKUP_CODES, t))) add(tok, 'backup_code');
+  for (const tok of tokens) if (!found.has(tok.start) && isCode(c, tok)) add(tok, 'one_time_code');
+  for (const l of findActionLinks(t, { newsletter })) add(l, l.kind);
+  return dropOverlaps([...found.values()]);
+}
+
+function dropOverlaps(list: SecurityMatch[]): SecurityMatch[] {
+  list.sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: SecurityMatch[] = [];
+  for (const m of list) {
+    const last = out[out.length - 1];
+    if (last && m.start < last.end) continue;
+    out.push(m);
+  }
+  return out;
+}
+
+function toOriginal(f: Folded, original: string, list: SecurityMatch[]): SecurityMatch[] {
+  return list.map((m) => {
+    const [start, end] = originalSpan(f, m.start, m.end, original);
+    return { start, end, kind: m.kind };
+  });
+}
+
+/** The secrets of a text on its own (a subject, as a search row shows it). */
+export function findSecrets(text: string): SecurityMatch[] {
+  const original = text.slice(0, MAX_SCAN);
+  const f = foldForMatching(original);
+  return toOriginal(f, original, secretsOfFolded(f.text));
+}
+
+/** The body as the agent reads it: HTML rendered to text. */
+export function readableBody(body: string): string {
+  return looksLikeHtml(body) ? htmlToText(body) : body;
 }
 
 /**
- * Decides whether a mail is security mail. A mail is sensitive when
- *  1. a code-like token sits next to a code keyword (any language), or
- *  2. it is about a security topic (or names a code) and carries a transactional cue ("didn't request",
- *     "expires in", "was this you?", device/location lines …), or
- *  3. it is about a security topic, has a link or button, and does not read like a newsletter, or
- *  4. it tells the reader to type a code and a code is present.
+ * Decides about one mail. The subject's secrets are decided from the subject alone, so a search row and
+ * a get agree on it; the body is read with the subject in front (a subject can name the code below).
  */
 export function detectSecurityMail(m: { subject: string; body: string; from?: string }): SecurityVerdict {
-  // Security mail is short and says what it is near the top; scanning a bounded prefix keeps a huge
-  // mail from costing seconds.
-  const text = `${m.subject.slice(0, MAX_SCAN)}\n${m.body.slice(0, MAX_SCAN)}`;
-  const tokens = codeTokens(text);
-  const weak = weakKeywords(text);
-  const codes = findCodes(text, tokens, weak);
-  const topics = topicMatches(text);
-
-  const strongCodeKw = [...text.matchAll(STRONG_CODE_KEYWORD)];
-  const namesCode = strongCodeKw.length > 0 || weak.length > 0;
-  const strongCue = STRONG_TRANSACTIONAL.test(text) || (namesCode && CODE_SECRECY.test(text));
-  const newsletter = NEWSLETTER.test(text);
-  const weakCue = WEAK_TRANSACTIONAL.test(text);
-  const hasTopic = topics.length > 0;
-
-  let sensitive = codes.length > 0;
-  if (!sensitive && (hasTopic || namesCode) && strongCue) sensitive = true;
-  if (!sensitive && hasTopic && weakCue && !newsletter) sensitive = true;
-  if (!sensitive && hasTopic && tokens.length > 0 && CODE_INSTRUCTION.test(text)) sensitive = true;
-  if (!sensitive) {
-    // "Enter this code …: 300 218": an explicit instruction to type a code, followed closely by digits.
-    const instr = EXPLICIT_CODE_INSTRUCTION.exec(text);
-    const after = instr ? text.slice(instr.index, instr.index + instr[0].length + 80) : '';
-    if (instr && /\d[\d -]{2,10}\d/.test(after) && !BENIGN_CODE_CONTEXT.test(text) && !MEETING_CONTEXT.test(text)) {
-      sensitive = true;
-    }
-  }
-
-  if (!sensitive) return { sensitive: false, kinds: [], matches: [] };
-
-  const matches: SecurityMatch[] = [...codes, ...topics];
-  if (namesCode && codes.length === 0) {
-    for (const kw of strongCodeKw) {
-      matches.push({ start: kw.index, end: kw.index + kw[0].length, kind: 'one_time_code' });
-    }
-    for (const kw of weak) matches.push({ start: kw.start, end: kw.end, kind: 'one_time_code' });
-  }
-  matches.sort((a, b) => a.start - b.start || a.end - b.end);
+  const subject = m.subject.slice(0, MAX_SCAN);
+  const bodyText = readableBody(m.body).slice(0, MAX_SCAN);
+  const subjectSecrets = findSecrets(subject);
+  const joined = `${subject}\n${bodyText}`;
+  const off = subject.length + 1;
+  const body = findSecrets(joined)
+    .filter((x) => x.start >= off)
+    .map((x) => ({ start: x.start - off, end: x.end - off, kind: x.kind }));
+  const matches = [...subjectSecrets, ...body.map((x) => ({ start: x.start + off, end: x.end + off, kind: x.kind }))];
   const kinds = [...new Set(matches.map((x) => x.kind))];
-  return { sensitive: true, kinds, matches };
+  return { sensitive: matches.length > 0, kinds, matches, subject: subjectSecrets, body, bodyText };
+}
+
+/** Replaces each span by its marker. */
+export function applyRedactions(text: string, spans: readonly SecurityMatch[]): string {
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  let out = '';
+  let at = 0;
+  for (const s of sorted) {
+    if (s.start < at) continue;
+    out += text.slice(at, s.start) + marker(s.kind);
+    at = s.end;
+  }
+  return out + text.slice(at);
 }
 
 /**
- * Masks what an attacker would need from a security mail: every code-like token and every link.
- * Over-masking is deliberate; the mail is already known to be security mail.
+ * The body's secrets plus, because the mail is already known to be security mail, every other
+ * code-like token outside a harmless context and every tokenised link: what a miss would leak.
  */
-export function maskSecrets(text: string): { text: string; masked: number } {
-  let masked = 0;
-  const withoutLinks = text.replace(URL, () => {
-    masked++;
-    return '[link withheld]';
-  });
-  const out = withoutLinks.replace(CODE_TOKEN, (t) => {
-    if (!/\d/.test(t)) return t;
-    masked++;
-    return '[code withheld]';
-  });
-  return { text: out, masked };
+export function bodyRedactions(v: SecurityVerdict): SecurityMatch[] {
+  if (!v.sensitive) return [];
+  const text = v.bodyText.slice(0, MAX_SCAN);
+  const f = foldForMatching(text);
+  const extra: SecurityMatch[] = [];
+  const harmless = hits(HARMLESS_CONTEXT, f.text);
+  for (const tok of codeTokens(f.text)) {
+    if (!/^(?:G-)?[\d -]+$/u.test(tok.text) || tok.text.replace(/\D/gu, '').length < 6) continue;
+    if (Number.isFinite(Math.min(distBefore(harmless, tok.start, 100), distAfter(harmless, tok.end, 40)))) continue;
+    extra.push({ start: tok.start, end: tok.end, kind: 'code' });
+  }
+  for (const l of findTokenLinks(f.text)) extra.push({ ...l, kind: 'link' });
+  return dropOverlaps([...v.body, ...toOriginal(f, text, extra)]);
 }
 
-/** For a search summary (subject only): a security topic in the subject is enough. */
-export function subjectLooksSensitive(subject: string): boolean {
-  if (detectSecurityMail({ subject, body: '' }).sensitive) return true;
-  if (NEWSLETTER.test(subject)) return false;
-  return topicMatches(subject).length > 0 || [...subject.matchAll(STRONG_CODE_KEYWORD)].length > 0;
+/** Kept for callers that mask a free text: every secret found in it, replaced by its marker. */
+export function maskSecrets(text: string): { text: string; masked: number } {
+  const spans = findSecrets(text);
+  return { text: applyRedactions(text, spans), masked: spans.length };
 }
