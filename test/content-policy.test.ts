@@ -5,7 +5,7 @@ import { CalendarPolicySchema, ContentPolicySchema, OutboundPolicySchema } from 
 describe('policy sections', () => {
   it('default to the safe choice', () => {
     expect(ContentPolicySchema.parse({})).toEqual({
-      securityMail: { mode: 'block' },
+      securityMail: { mode: 'redact' },
       lookbackDays: 2,
       maxResults: 25,
       threadMode: 'latest_only',
@@ -38,7 +38,7 @@ describe('policy sections', () => {
   });
 
   it('fills defaults inside partly given sections', () => {
-    expect(ContentPolicySchema.parse({ securityMail: {} }).securityMail.mode).toBe('block');
+    expect(ContentPolicySchema.parse({ securityMail: {} }).securityMail.mode).toBe('redact');
     expect(OutboundPolicySchema.parse({ caps: { perHour: 2 } }).caps).toEqual({ perHour: 2, perDay: 25 });
     expect(CalendarPolicySchema.parse({ writes: { enabled: true } }).writes.sendUpdates).toBe('none');
   });

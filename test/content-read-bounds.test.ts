@@ -223,7 +223,7 @@ describe('filterResult', () => {
     const { result, notes } = filterResult(
       'gmail.search',
       { threads, nextPageToken: null },
-      policies({ maxResults: 2 }),
+      policies({ maxResults: 2, securityMail: { mode: 'block' } }),
       NOW,
     );
     const out = result as { threads: { threadId: string; subject: string }[] };
@@ -238,7 +238,7 @@ describe('filterResult', () => {
   });
 
   it.each([
-    ['redact', 'Your code: [code withheld]'],
+    ['redact', 'Your code: [withheld: one-time code]'],
     ['warn', 'Your code: 483920'],
   ])('gmail.search subjects in %s mode', (mode, subject) => {
     const threads = [

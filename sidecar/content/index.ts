@@ -3,7 +3,15 @@
 export type { AddressOptions, ParsedAddress } from './address.ts';
 export { extractAddresses, parseAddress } from './address.ts';
 export type { FilteredMessage, FilterOptions } from './message-filter.ts';
-export { attachmentAllowed, attachmentRefusal, filterMessage, WITHHELD_SUBJECT } from './message-filter.ts';
+export type { SubjectView } from './message-filter.ts';
+export {
+  attachmentAllowed,
+  attachmentRefusal,
+  filterMessage,
+  subjectView,
+  WITHHELD_SUBJECT,
+} from './message-filter.ts';
+export { htmlToText, looksLikeHtml } from './html-text.ts';
 export type {
   CalendarWriteVerdict,
   OutboundInput,
@@ -28,8 +36,16 @@ export { deriveRecipients, judgeRecipient, standingOf } from './recipients.ts';
 export type { FilteredResult, ResultPolicy } from './result-filter.ts';
 export { filterResult } from './result-filter.ts';
 export type { SecurityKind, SecurityMatch, SecurityVerdict } from './security-mail.ts';
-export { detectSecurityMail, maskSecrets } from './security-mail.ts';
-export { SECURITY_KINDS } from './security-patterns.ts';
+export type { FindOptions } from './security-mail.ts';
+export {
+  applyRedactions,
+  detectSecurityMail,
+  findSecrets,
+  marker,
+  maskSecrets,
+  SECRET_LABEL,
+  SECURITY_KINDS,
+} from './security-mail.ts';
 export type { ReserveResult, SendCaps, SendCapsOptions, StaleReservation } from './send-caps.ts';
 export { createSendCaps, SEND_CAPS_MIGRATION } from './send-caps.ts';
 export type { SessionTaint } from './session-taint.ts';

@@ -2,7 +2,15 @@
 import type { Message } from '../../shared/results.ts';
 import type { ContentPolicy } from './policy-schema.ts';
 import { stripQuotedHistory } from './quoted-history.ts';
-import { detectSecurityMail, maskSecrets, type SecurityKind } from './security-mail.ts';
+import {
+  applyRedactions,
+  bodyRedactions,
+  detectSecurityMail,
+  findSecrets,
+  SECRET_LABEL,
+  type SecurityKind,
+  type SecurityMatch,
+} from './security-mail.ts';
 import { isInternalSender, wrapUntrusted } from './untrusted.ts';
 
 export const WITHHELD_SUBJECT = '[withheld: security message]';
@@ -50,6 +58,23 @@ function appendNotice(existing: string | undefined, add: string): string {
   return existing === undefined || existing === '' ? add : `${existing} ${add}`;
 }
 
+/**
+ * The subject as every view shows it (search rows, get, thread get): decided from the subject alone, so
+ * no view shows what another withholds. block: a subject holding a secret is replaced by a stub;
+ * redact: the secret is replaced by its marker; warn: unchanged.
+ */
+export function subjectView(subject: string, mode: ContentPolicy['securityMail']['mode']): SubjectView {
+  const secrets = findSecrets(subject, { subject: true });
+  if (secrets.length === 0 || mode === 'warn') return { subject, secrets };
+  if (mode === 'block') return { subject: WITHHELD_SUBJECT, secrets };
+  return { subject: applyRedactions(subject, secrets), secrets };
+}
+
+export interface SubjectView {
+  subject: string;
+  secrets: SecurityMatch[];
+}
+
 export function filterMessage(m: Message, policy: ContentPolicy, options: FilterOptions = {}): FilteredMessage {
   const notes: string[] = [];
   // Detection runs on the full text, quoted history included: a code in a quote is still a code.
@@ -61,22 +86,33 @@ export function filterMessage(m: Message, policy: ContentPolicy, options: Filter
 
   if (verdict.sensitive) {
     const mode = policy.securityMail.mode;
-    const what = kinds.join(', ');
+    const what = [...new Set(kinds.map((k) => SECRET_LABEL[k]))].join(', ');
+    const subject = subjectView(m.subject, mode).subject;
+    // The secret may sit in an attachment too (an activation letter as PDF): security mail keeps none.
+    const dropped = m.attachments.length;
+    const attachmentNote = dropped > 0 ? ` Its ${dropped} attachment(s) are withheld as well.` : '';
     switch (mode) {
       case 'block': {
         withheld = true;
-        const notice = `A security message (${what}) was withheld by policy (content.securityMail.mode=block). Its subject, body and attachments are hidden; ask the owner to read it.`;
-        out = { ...out, subject: WITHHELD_SUBJECT, body: '', attachments: [], notice: appendNotice(m.notice, notice) };
+        const notice = `A security message (${what}) was withheld by policy (content.securityMail.mode=block). Its body and attachments are hidden; ask the owner to read it.`;
+        out = { ...out, subject, body: '', attachments: [], notice: appendNotice(m.notice, notice) };
         notes.push(`message ${m.id}: security message withheld (${what})`);
         break;
       }
       case 'redact': {
-        const subject = maskSecrets(m.subject);
-        const body = maskSecrets(m.body);
+        const spans = bodyRedactions(verdict);
         redacted = true;
-        const notice = `Codes and links in this security message (${what}) were masked by policy (content.securityMail.mode=redact).`;
-        out = { ...out, subject: subject.text, body: body.text, notice: appendNotice(m.notice, notice) };
-        notes.push(`message ${m.id}: ${subject.masked + body.masked} codes/links masked (${what})`);
+        const notice = `This security message carried ${what}; the secret was replaced by a [withheld: …] marker by policy (content.securityMail.mode=redact).${attachmentNote}`;
+        out = {
+          ...out,
+          subject,
+          body: applyRedactions(verdict.bodyText, spans),
+          attachments: [],
+          notice: appendNotice(m.notice, notice),
+        };
+        notes.push(
+          `message ${m.id}: ${spans.length + verdict.subject.length} secret(s) redacted (${what})${dropped > 0 ? `, ${dropped} attachment(s) withheld` : ''}`,
+        );
         break;
       }
       case 'warn': {

@@ -36,10 +36,10 @@ export type CapsPolicy = z.infer<typeof CapsSchema>;
 export const ContentPolicySchema = z.strictObject({
   securityMail: z
     .strictObject({
-      /** block: withhold the message; redact: mask codes and links; warn: pass it with a notice. */
-      mode: z.enum(['block', 'redact', 'warn']).default('block'),
+      /** redact (default): replace the secret by a marker; block: withhold body and attachments; warn: a notice only. */
+      mode: z.enum(['block', 'redact', 'warn']).default('redact'),
     })
-    .default({ mode: 'block' }),
+    .default({ mode: 'redact' }),
   /** Searches never reach further back than this many days. */
   lookbackDays: z.number().int().min(1).max(3650).default(2),
   /** Upper bound on `max` for searches and event listings; also caps the items returned. */

@@ -4,10 +4,9 @@ import type { z } from 'zod';
 import type { ActionName } from '../../shared/actions.ts';
 import { type CalendarEvent, type Message, ResultSchemas } from '../../shared/index.ts';
 import { MailwardenError } from '../errors.ts';
-import { attachmentRefusal, filterMessage, WITHHELD_SUBJECT } from './message-filter.ts';
+import { attachmentRefusal, filterMessage, subjectView, WITHHELD_SUBJECT } from './message-filter.ts';
 import type { CalendarPolicy, ContentPolicy } from './policy-schema.ts';
 import { calendarBounds, lookbackCutoff } from './read-bounds.ts';
-import { maskSecrets, subjectLooksSensitive } from './security-mail.ts';
 import { parseInstant } from './time-zone.ts';
 import { isInternalSender, wrapUntrusted } from './untrusted.ts';
 
@@ -98,12 +97,11 @@ export function filterResult(action: ActionName, result: unknown, policy: Result
           notes.push(`results beyond content.maxResults (${content.maxResults}) dropped`);
           break;
         }
-        let subject = t.subject;
-        if (subjectLooksSensitive(subject)) {
-          const mode = content.securityMail.mode;
-          if (mode === 'block') subject = WITHHELD_SUBJECT;
-          else if (mode === 'redact') subject = maskSecrets(subject).text;
-          notes.push(`thread ${t.threadId}: security message subject (${mode})`);
+        // The same decision get and thread get make about this subject (subjectView).
+        const view = subjectView(t.subject, content.securityMail.mode);
+        let subject = view.subject;
+        if (view.secrets.length > 0) {
+          notes.push(`thread ${t.threadId}: security message subject (${content.securityMail.mode})`);
         }
         if (content.wrapUntrusted && subject !== WITHHELD_SUBJECT && !isInternalSender(t.from, internal)) {
           subject = wrapUntrusted(subject, `${t.threadId}:subject`);

@@ -344,11 +344,32 @@ function toOriginal(f: Folded, original: string, list: SecurityMatch[]): Securit
   });
 }
 
+/**
+ * A subject that is only a number, or a name, a colon and a number ("483920", "Acme: 483920"): the
+ * number is the code. Years and reference numbers ("Devis 2026-331", "Ticket 4471") stay.
+ */
+const BARE_SUBJECT = /^\s*(?:[^\n:：]{1,30}[:：]\s*)?((?:G-)?\d(?:[\d -]*\d)?)\s*$/u;
+
+function bareSubjectCode(t: string): SecurityMatch[] {
+  const m = BARE_SUBJECT.exec(t);
+  if (m?.[1] === undefined || hits(HARMLESS_CONTEXT, t).length > 0 || MEETING.test(t)) return [];
+  const token = codeTokens(t).find((x) => x.start === m.index + m[0].indexOf(m[1]) && x.text === m[1]);
+  if (token === undefined || /^(?:19|20)\d\d$/u.test(token.text)) return [];
+  return [{ start: token.start, end: token.end, kind: 'one_time_code' }];
+}
+
+export interface FindOptions {
+  /** The text is a subject: a bare number in a short subject counts as a code. */
+  subject?: boolean;
+}
+
 /** The secrets of a text on its own (a subject, as a search row shows it). */
-export function findSecrets(text: string): SecurityMatch[] {
+export function findSecrets(text: string, opts: FindOptions = {}): SecurityMatch[] {
   const original = text.slice(0, MAX_SCAN);
   const f = foldForMatching(original);
-  return toOriginal(f, original, secretsOfFolded(f.text));
+  let found = secretsOfFolded(f.text);
+  if (opts.subject === true && found.length === 0) found = bareSubjectCode(f.text);
+  return toOriginal(f, original, found);
 }
 
 /** The body as the agent reads it: HTML rendered to text. */
@@ -363,7 +384,7 @@ export function readableBody(body: string): string {
 export function detectSecurityMail(m: { subject: string; body: string; from?: string }): SecurityVerdict {
   const subject = m.subject.slice(0, MAX_SCAN);
   const bodyText = readableBody(m.body).slice(0, MAX_SCAN);
-  const subjectSecrets = findSecrets(subject);
+  const subjectSecrets = findSecrets(subject, { subject: true });
   const joined = `${subject}\n${bodyText}`;
   const off = subject.length + 1;
   const body = findSecrets(joined)

@@ -1,6 +1,7 @@
 // Turns gog's parsed JSON into the contract's result shapes (shared/results.ts), one normaliser per gog shape.
 import type { z } from 'zod';
 import { type ActionResult, type CalendarEvent, describeIssue, type Message } from '../../shared/index.ts';
+import { htmlToText } from '../content/index.ts';
 import { type GogApiMessage, GogEventSchema, type GogMessagePart, GogOutputSchemas } from './gog-schemas.ts';
 
 /** Unexpected output: the executor reports it as GOG_BAD_OUTPUT with digests, never as a crash. */
@@ -49,13 +50,13 @@ function* walk(part: GogMessagePart | undefined): Generator<GogMessagePart> {
   for (const child of part.parts ?? []) yield* walk(child);
 }
 
-/** The best text body: the first text/plain part, else text/html with tags stripped. */
+/** The best text body: the first text/plain part, else text/html rendered as text (links kept). */
 export function bestBody(payload: GogMessagePart | undefined): string {
   const parts = [...walk(payload)].filter((p) => !p.filename);
   const plain = parts.find((p) => p.mimeType === 'text/plain' && p.body?.data);
   if (plain) return decode(plain.body?.data);
   const html = parts.find((p) => p.mimeType === 'text/html' && p.body?.data);
-  return html ? decode(html.body?.data).replace(/<[^>]*>/g, '') : '';
+  return html ? htmlToText(decode(html.body?.data)) : '';
 }
 
 function attachmentsOf(payload: GogMessagePart | undefined): Message['attachments'] {
