@@ -2,8 +2,8 @@
 
 export type { AddressOptions, ParsedAddress } from './address.ts';
 export { extractAddresses, parseAddress } from './address.ts';
-export type { FilteredMessage, FilterOptions } from './message-filter.ts';
-export type { SubjectView } from './message-filter.ts';
+export { htmlToText, looksLikeHtml } from './html-text.ts';
+export type { FilteredMessage, FilterOptions, SubjectView } from './message-filter.ts';
 export {
   attachmentAllowed,
   attachmentRefusal,
@@ -11,7 +11,6 @@ export {
   subjectView,
   WITHHELD_SUBJECT,
 } from './message-filter.ts';
-export { htmlToText, looksLikeHtml } from './html-text.ts';
 export type {
   CalendarWriteVerdict,
   OutboundInput,
@@ -35,8 +34,7 @@ export type {
 export { deriveRecipients, judgeRecipient, standingOf } from './recipients.ts';
 export type { FilteredResult, ResultPolicy } from './result-filter.ts';
 export { filterResult } from './result-filter.ts';
-export type { SecurityKind, SecurityMatch, SecurityVerdict } from './security-mail.ts';
-export type { FindOptions } from './security-mail.ts';
+export type { FindOptions, SecurityKind, SecurityMatch, SecurityVerdict } from './security-mail.ts';
 export {
   applyRedactions,
   detectSecurityMail,

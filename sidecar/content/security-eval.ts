@@ -64,9 +64,11 @@ export function evaluate(corpus: readonly CorpusEntry[]): Evaluation {
     const key: keyof Counts = e.label === 'sensitive' ? (got ? 'tp' : 'fn') : got ? 'fp' : 'tn';
     if (key === 'fn') missed.push(e.id);
     if (key === 'fp') falseAlarms.push(e.id);
-    for (const c of [all, (lang[e.lang] ??= { tp: 0, fn: 0, fp: 0, tn: 0 }), (cat[e.category] ??= { tp: 0, fn: 0, fp: 0, tn: 0 })]) {
-      c[key]++;
-    }
+    const l = lang[e.lang] ?? { tp: 0, fn: 0, fp: 0, tn: 0 };
+    const k = cat[e.category] ?? { tp: 0, fn: 0, fp: 0, tn: 0 };
+    lang[e.lang] = l;
+    cat[e.category] = k;
+    for (const c of [all, l, k]) c[key]++;
   }
   const map = (r: Record<string, Counts>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, score(v)]));
   return { overall: score(all), byLanguage: map(lang), byCategory: map(cat), missed, falseAlarms };
@@ -82,7 +84,9 @@ export function reportTable(dev: Evaluation, test: Evaluation): string {
   ];
   const line = (name: string, d: Score | undefined, t: Score | undefined) => {
     const n = (s: Score | undefined) => (s === undefined ? '–' : `${s.tp + s.fn}/${s.fp + s.tn}`);
-    rows.push(`| ${name} | ${fmt(d?.recall)} | ${fmt(d?.fpr)} | ${n(d)} | ${fmt(t?.recall)} | ${fmt(t?.fpr)} | ${n(t)} |`);
+    rows.push(
+      `| ${name} | ${fmt(d?.recall)} | ${fmt(d?.fpr)} | ${n(d)} | ${fmt(t?.recall)} | ${fmt(t?.fpr)} | ${n(t)} |`,
+    );
   };
   line('**all**', dev.overall, test.overall);
   for (const l of CORPUS_LANGUAGES) line(l, dev.byLanguage[l], test.byLanguage[l]);

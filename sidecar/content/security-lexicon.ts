@@ -90,16 +90,7 @@ export const STRONG_CODE = words(
 
 /** A bare "code" word: counts only right next to a code and never in a harmless context. */
 export const WEAK_CODE = words(
-  [
-    '[\\p{L}-]*?codes?',
-    'c[óo]digos?',
-    'codic[ei]',
-    'kod(?:u|em|y|zie)?',
-    'pin',
-    'clave',
-    'token',
-    'tan',
-  ],
+  ['[\\p{L}-]*?codes?', 'c[óo]digos?', 'codic[ei]', 'kod(?:u|em|y|zie)?', 'pin', 'clave', 'token', 'tan'],
   ['コード', '番号', '暗証番号', '码', '碼', '口令'],
 );
 
@@ -234,6 +225,13 @@ export const HARMLESS_CONTEXT = words(
     'discount',
     'checkout',
     'sale',
+    '-?\\d+\\s?%',
+    'soldes',
+    'rebajas',
+    'saldi',
+    'uitverkoop',
+    'wyprzedaż\\w*',
+    'black\\s+friday',
     'off',
     'bestellung',
     'rechnung',
@@ -352,6 +350,8 @@ export const HARMLESS_CONTEXT = words(
     '门锁',
     '会议',
     '优惠',
+    '促销',
+    'セール',
     '订单',
     '运单',
     '发票',
@@ -409,7 +409,7 @@ export const PASTE_CUE = words(
     'received',
     'came',
     'arrived',
-    'here(?:\\s+it\\s+is|[’\']s)?',
+    "here(?:\\s+it\\s+is|[’']s)?",
     'kam',
     'bekommen',
     'erhalten',
@@ -536,7 +536,7 @@ export const ACTIVATION = words(
     'activation\\s+(?:id|key|code|pin)',
     'aktivierungs-?(?:id|code|schlüssel)',
     'freischalt-?code',
-    'code\\s+d[’\']activation',
+    "code\\s+d[’']activation",
     'c[óo]digo\\s+de\\s+(?:activaci[óo]n|ativação|ativacao)',
     'codice\\s+(?:di\\s+)?attivazione',
     'activeringscode',

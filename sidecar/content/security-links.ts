@@ -1,4 +1,5 @@
 // Finds tokenised action links (sign-in, reset, confirmation, device, block-access) with the WHATWG URL parser.
+import { execAll } from './security-normalise.ts';
 
 export type LinkKind = 'sign_in_link' | 'reset_link' | 'confirmation_link' | 'device_link' | 'access_block_link';
 
@@ -133,7 +134,7 @@ export interface LinkOptions {
 /** Tokenised action links in `text` (already folded). */
 export function findActionLinks(text: string, opts: LinkOptions): LinkHit[] {
   const out: LinkHit[] = [];
-  for (const m of text.matchAll(URL_IN_TEXT)) {
+  for (const m of execAll(URL_IN_TEXT, text)) {
     let raw = m[0];
     while (/[.,;:!?。、]$/u.test(raw)) raw = raw.slice(0, -1);
     let u: URL;
@@ -174,7 +175,7 @@ function decodeSafe(s: string): string {
 /** Every link in the text with something token-like in it (redact mode's second pass inside security mail). */
 export function findTokenLinks(text: string): Array<{ start: number; end: number }> {
   const out: Array<{ start: number; end: number }> = [];
-  for (const m of text.matchAll(URL_IN_TEXT)) {
+  for (const m of execAll(URL_IN_TEXT, text)) {
     let raw = m[0];
     while (/[.,;:!?。、]$/u.test(raw)) raw = raw.slice(0, -1);
     try {

@@ -19,7 +19,7 @@ import {
   WORD_CODE,
 } from './security-lexicon.ts';
 import { findActionLinks, findTokenLinks, type LinkKind } from './security-links.ts';
-import { type Folded, foldForMatching, originalSpan } from './security-normalise.ts';
+import { execAll, type Folded, foldForMatching, originalSpan } from './security-normalise.ts';
 
 export type SecurityKind =
   | 'one_time_code'
@@ -108,7 +108,7 @@ interface Token {
 
 function codeTokens(t: string): Token[] {
   const out: Token[] = [];
-  for (const m of t.matchAll(CODE_TOKEN)) {
+  for (const m of execAll(CODE_TOKEN, t)) {
     const s = m[0];
     const end = m.index + s.length;
     if (!/\d/u.test(s)) continue;
@@ -121,7 +121,7 @@ function codeTokens(t: string): Token[] {
     if (t[end] === '#') continue;
     out.push({ start: m.index, end, text: s });
   }
-  for (const m of t.matchAll(WORD_CODE)) out.push({ start: m.index, end: m.index + m[0].length, text: m[0] });
+  for (const m of execAll(WORD_CODE, t)) out.push({ start: m.index, end: m.index + m[0].length, text: m[0] });
   return out.sort((a, b) => a.start - b.start);
 }
 
@@ -132,14 +132,14 @@ interface Hit {
 
 function hits(re: RegExp, t: string): Hit[] {
   const out: Hit[] = [];
-  for (const m of t.matchAll(re)) out.push({ start: m.index, end: m.index + m[0].length });
+  for (const m of execAll(re, t)) out.push({ start: m.index, end: m.index + m[0].length });
   return out;
 }
 
 /** Bare "code" words, minus harmless compounds (Gutscheincode, postcode, kortingscode …). */
 function weakHits(t: string): Hit[] {
   const out: Hit[] = [];
-  for (const m of t.matchAll(WEAK_CODE)) {
+  for (const m of execAll(WEAK_CODE, t)) {
     const w = m[0];
     const c = /codes?$/iu.exec(w);
     if (c && c.index > 0 && HARMLESS_CODE_PREFIX.test(w.slice(0, c.index))) continue;
@@ -174,7 +174,7 @@ function insideQuote(t: string, start: number): boolean {
   const para = Math.max(t.lastIndexOf('\n\n', start), start - 200, 0);
   const before = t.slice(para, start);
   let open = -1;
-  for (const m of before.matchAll(OPEN_QUOTES)) open = m.index;
+  for (const m of execAll(OPEN_QUOTES, before)) open = m.index;
   if (open < 0) return false;
   const rest = before.slice(open + 1);
   return !/[”“»」』"]/u.test(rest.replace(/^'/u, ''));
@@ -202,7 +202,9 @@ function isCode(c: Context, tok: Token): boolean {
   if (c.newsletter && insideQuote(t, tok.start)) return false;
 
   // A code alone on its line is the display of a code: its keyword may sit a paragraph above.
-  const alone = /(?:^|\n)[ \t]*$/u.test(t.slice(Math.max(0, tok.start - 40), tok.start)) && /^[ \t]*(?:\n|$)/u.test(t.slice(tok.end, tok.end + 20));
+  const alone =
+    /(?:^|\n)[ \t]*$/u.test(t.slice(Math.max(0, tok.start - 40), tok.start)) &&
+    /^[ \t]*(?:\n|$)/u.test(t.slice(tok.end, tok.end + 20));
   const sB = distBefore(c.strong, tok.start, alone ? 200 : 90);
   // In a meeting invitation only a keyword before the number counts ("Meeting ID: 311 … Access code: …").
   const sA = c.meeting ? Number.POSITIVE_INFINITY : distAfter(c.strong, tok.end, 40);
@@ -280,16 +282,18 @@ function credentials(t: string, c: Context): Array<Hit & { kind: SecurityKind }>
   const users = hits(USERNAME_FIELD, t);
   if (users.length > 0 && !c.meeting) {
     for (const h of hits(PASSWORD_FIELD, t)) {
-      if (Math.min(distBefore(users, h.start, 160), distAfter(users, h.end, 160)) === Number.POSITIVE_INFINITY) continue;
+      if (Math.min(distBefore(users, h.start, 160), distAfter(users, h.end, 160)) === Number.POSITIVE_INFINITY)
+        continue;
       if (Number.isFinite(Math.min(distBefore(c.harmless, h.start, 80), distAfter(c.harmless, h.end, 20)))) continue;
       const v = credentialAfter(t, h.end);
       if (v) out.push({ ...v, kind: 'temporary_password' });
     }
   }
   for (const h of hits(ACTIVATION, t)) {
-    const m = /^[\s:=\-–]*(?:(?:is|ist|lautet|est|es|é|è|to|は|为|是)\s*:?\s*)?([A-Z0-9]{3,6}(?:-[A-Z0-9]{3,6}){1,4}|[A-Z0-9]{6,20})/u.exec(
-      t.slice(h.end, h.end + 60),
-    );
+    const m =
+      /^[\s:=\-–]*(?:(?:is|ist|lautet|est|es|é|è|to|は|为|是)\s*:?\s*)?([A-Z0-9]{3,6}(?:-[A-Z0-9]{3,6}){1,4}|[A-Z0-9]{6,20})/u.exec(
+        t.slice(h.end, h.end + 60),
+      );
     if (m?.[1] && /\d/u.test(m[1])) {
       const start = h.end + m[0].length - m[1].length;
       out.push({ start, end: start + m[1].length, kind: 'activation_id' });
@@ -302,17 +306,20 @@ function credentials(t: string, c: Context): Array<Hit & { kind: SecurityKind }>
 function secretsOfFolded(t: string): SecurityMatch[] {
   const tokens = codeTokens(t);
   const newsletter = NEWSLETTER.test(t);
+  // Without a code-like token the code rules have nothing to judge: skip their scans.
+  const codes = tokens.length > 0;
+  const none: Hit[] = [];
   const c: Context = {
     t,
-    strong: hits(STRONG_CODE, t),
-    weak: weakHits(t),
+    strong: codes ? hits(STRONG_CODE, t) : none,
+    weak: codes ? weakHits(t) : none,
     harmless: hits(HARMLESS_CONTEXT, t),
-    examples: hits(EXAMPLE_CUE, t),
-    paste: hits(PASTE_CUE, t),
-    enter: hits(ENTER_CUE, t),
+    examples: codes ? hits(EXAMPLE_CUE, t) : none,
+    paste: codes ? hits(PASTE_CUE, t) : none,
+    enter: codes ? hits(ENTER_CUE, t) : none,
     meeting: MEETING.test(t),
     newsletter,
-    mentionsCode: MENTIONS_CODE.test(t),
+    mentionsCode: codes && MENTIONS_CODE.test(t),
   };
   const found = new Map<number, SecurityMatch>();
   const add = (h: Hit, kind: SecurityKind) => {
@@ -320,9 +327,11 @@ function secretsOfFolded(t: string): SecurityMatch[] {
     if (prev === undefined || prev.end < h.end) found.set(h.start, { start: h.start, end: h.end, kind });
   };
   for (const cr of credentials(t, c)) add(cr, cr.kind);
-  for (const tok of backupCodes(t, tokens, hits(BACKUP_CODES, t))) add(tok, 'backup_code');
-  for (const tok of tokens) if (!found.has(tok.start) && isCode(c, tok)) add(tok, 'one_time_code');
-  for (const l of findActionLinks(t, { newsletter })) add(l, l.kind);
+  if (codes) {
+    for (const tok of backupCodes(t, tokens, hits(BACKUP_CODES, t))) add(tok, 'backup_code');
+    for (const tok of tokens) if (!found.has(tok.start) && isCode(c, tok)) add(tok, 'one_time_code');
+  }
+  if (t.includes('http')) for (const l of findActionLinks(t, { newsletter })) add(l, l.kind);
   return dropOverlaps([...found.values()]);
 }
 
@@ -352,8 +361,10 @@ const BARE_SUBJECT = /^\s*(?:[^\n:：]{1,30}[:：]\s*)?((?:G-)?\d(?:[\d -]*\d)?)
 
 function bareSubjectCode(t: string): SecurityMatch[] {
   const m = BARE_SUBJECT.exec(t);
-  if (m?.[1] === undefined || hits(HARMLESS_CONTEXT, t).length > 0 || MEETING.test(t)) return [];
-  const token = codeTokens(t).find((x) => x.start === m.index + m[0].indexOf(m[1]) && x.text === m[1]);
+  const num = m?.[1];
+  if (m === null || num === undefined || hits(HARMLESS_CONTEXT, t).length > 0 || MEETING.test(t)) return [];
+  const at = m.index + m[0].indexOf(num);
+  const token = codeTokens(t).find((x) => x.start === at && x.text === num);
   if (token === undefined || /^(?:19|20)\d\d$/u.test(token.text)) return [];
   return [{ start: token.start, end: token.end, kind: 'one_time_code' }];
 }

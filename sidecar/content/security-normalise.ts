@@ -61,7 +61,7 @@ const CJK_PUNCT: Readonly<Record<string, string>> = {
 };
 
 /** Zero-width and formatting characters that split a word or a code without being seen. */
-const INVISIBLE = /^[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\u034f\u180e]$/u;
+const INVISIBLE = /^(?:[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\u180e]|\u034f)$/u;
 
 export interface Folded {
   /** The folded text that patterns run on. */
@@ -122,4 +122,20 @@ export function originalSpan(f: Folded, start: number, end: number, original: st
   const lastSrc = originalOffset(f, end - 1);
   const cp = original.codePointAt(lastSrc) ?? 0;
   return [s, lastSrc + (cp > 0xffff ? 2 : 1)];
+}
+
+/**
+ * Every match of a global pattern. Unlike String.prototype.matchAll it runs the pattern object itself
+ * rather than a fresh copy, so the engine keeps its compiled code warm between mails (the big
+ * case-insensitive Unicode patterns cost milliseconds to compile).
+ */
+export function* execAll(re: RegExp, text: string): Generator<RegExpExecArray> {
+  re.lastIndex = 0;
+  for (;;) {
+    const m = re.exec(text);
+    if (m === null) break;
+    if (m[0] === '') re.lastIndex++;
+    yield m;
+  }
+  re.lastIndex = 0;
 }
