@@ -198,7 +198,8 @@ interface Context {
 }
 
 /** Start of quoted history: the first reply header line or block of "> " lines, or -1. */
-const QUOTE_START = /^[ \t]*>|^[ \t]*(?:On|Am|Le|El|Em|Il|Op|W\s+dniu)\s[^\n]{0,200}(?:wrote|schrieb|a\s+écrit|escribió|escreveu|ha\s+scritto|schreef|napisał)|写道|^[ \t]*-{2,}\s*(?:Original|Ursprüngliche|Forwarded|Weitergeleitete)/mu;
+const QUOTE_START =
+  /^[ \t]*>|^[ \t]*(?:On|Am|Le|El|Em|Il|Op|W\s+dniu)\s[^\n]{0,200}(?:wrote|schrieb|a\s+écrit|escribió|escreveu|ha\s+scritto|schreef|napisał)|写道|^[ \t]*-{2,}\s*(?:Original|Ursprüngliche|Forwarded|Weitergeleitete)/mu;
 
 function quotedStart(t: string): number {
   const m = QUOTE_START.exec(t);
@@ -252,16 +253,18 @@ function isCode(c: Context, tok: Token): boolean {
 }
 
 /** Backup codes are often lower-case letters and digits ("a1b2c-3d4e5"). */
-const BACKUP_TOKEN = /(?<![\p{L}\p{N}_])(?=[a-z0-9-]*\d)(?:[a-z0-9]{4,6}-[a-z0-9]{4,6}|[a-z0-9]{8,12})(?![\p{L}\p{N}_])/giu;
+const BACKUP_TOKEN =
+  /(?<![\p{L}\p{N}_])(?=[a-z0-9-]*\d)(?:[a-z0-9]{4,6}-[a-z0-9]{4,6}|[a-z0-9]{8,12})(?![\p{L}\p{N}_])/giu;
 
 /** Secrets in lines after a "backup codes" heading: every code-like token of the list. */
 function backupCodes(t: string, codeLike: Token[], heads: Hit[]): Token[] {
   if (heads.length === 0) return [];
   const extra: Token[] = [];
   for (const m of execAll(BACKUP_TOKEN, t)) extra.push({ start: m.index, end: m.index + m[0].length, text: m[0] });
-  const tokens = [...codeLike, ...extra.filter((x) => !codeLike.some((c) => c.start <= x.start && x.start < c.end))].sort(
-    (a, b) => a.start - b.start,
-  );
+  const tokens = [
+    ...codeLike,
+    ...extra.filter((x) => !codeLike.some((c) => c.start <= x.start && x.start < c.end)),
+  ].sort((a, b) => a.start - b.start);
   const out: Token[] = [];
   for (const h of heads) {
     let listStarted = false;
