@@ -17,7 +17,8 @@ const words = (parts: readonly string[], cjk: readonly string[] = []): RegExp =>
 export const STRONG_CODE = words(
   [
     // English
-    '(?:verification|security|log-?\\s?in|sign-?\\s?in|authentication|authori[sz]ation|auth|approval|confirmation|validation|one[- ]time|single[- ]use|2fa|mfa|two[- ]factor|2-step|two-step|sms|text|reset|recovery|activation|pairing|unlock|transaction)\\s+(?:pass)?(?:code|number|pin|key|id)s?',
+    '(?:verification|security|log-?\\s?in|sign-?\\s?in|authentication|authori[sz]ation|auth|approval|confirmation|validation|one[- ]time|single[- ]use|2fa|mfa|two[- ]factor|2-step|two-step|sms|text|reset|recovery|activation|pairing|unlock|transaction)\\s+(?:pass)?(?:code|pin|key|id)s?',
+    'verification\\s+number',
     'one[- ]time\\s+(?:password|passcode|pin)',
     'otp',
     'totp',
@@ -91,7 +92,7 @@ export const STRONG_CODE = words(
 /** A bare "code" word: counts only right next to a code and never in a harmless context. */
 export const WEAK_CODE = words(
   ['[\\p{L}-]*?codes?', 'c[óo]digos?', 'codic[ei]', 'kod(?:u|em|y|zie)?', 'pin', 'clave', 'token', 'tan'],
-  ['コード', '番号', '暗証番号', '码', '碼', '口令'],
+  ['コード', '暗証番号', '码', '碼', '口令'],
 );
 
 /** Compounds ending in "code" that are never a sign-in secret (barcode, Gutscheincode, postcode …). */
@@ -306,9 +307,36 @@ export const HARMLESS_CONTEXT = words(
     'postal\\w*',
     'postcode',
     'plz',
-    'gift',
+    'gift\\w*',
     'geschenk\\w*',
-    'cadeau',
+    'cadeau\\w*',
+    // Phone numbers
+    'short\\s+(?:number|code)',
+    'hotline',
+    'numero\\s+court',
+    // Rides: the PIN told to a driver, the car's plate
+    'trip',
+    'ride',
+    'driver',
+    'plate',
+    'fahrt',
+    'fahrer\\w*',
+    'kennzeichen',
+    'trajet',
+    'chauffeur',
+    'plaque',
+    'viaje',
+    'conductor',
+    'viagem',
+    'motorista',
+    'placa',
+    'corsa',
+    'autista',
+    'targa',
+    'rit',
+    'kenteken',
+    'przejazd\\w*',
+    'kierowc\\w*',
     'regalo',
     'presente',
     'dial',
@@ -326,6 +354,11 @@ export const HARMLESS_CONTEXT = words(
   ],
   [
     '宅配',
+    '乗車',
+    'ドライバー',
+    '司机',
+    '车牌',
+    '行程',
     'ロッカー',
     '荷物',
     'キーボックス',
@@ -369,6 +402,20 @@ export const MEETING =
 /** Quoting an example rather than delivering a code ("a text like 'Your code is 123456'"). */
 export const EXAMPLE_CUE = words(
   [
+    'phishing',
+    'scam\\w*',
+    'fake',
+    'fraud\\w*',
+    'betrug\\w*',
+    'betrüger\\w*',
+    'arnaque\\w*',
+    'escroc\\w*',
+    'estafa\\w*',
+    'golpe\\w*',
+    'golpista\\w*',
+    'truff\\w*',
+    'oplicht\\w*',
+    'oszu\\w*',
     'example',
     'e\\.g\\.',
     'such\\s+as',
@@ -393,7 +440,7 @@ export const EXAMPLE_CUE = words(
     'typu',
     'jak',
   ],
-  ['のような', '例えば', '例：', '之类', '例如', '比如'],
+  ['のような', '例えば', '例：', '詐欺', '之类', '例如', '比如', '诈骗', '骗子'],
 );
 
 /** Newsletters, articles and campaigns: mail about security, not a security transaction. */
@@ -404,6 +451,15 @@ export const NEWSLETTER =
 export const PASTE_CUE = words(
   [
     'texted',
+    'try',
+    'recevoir',
+    'essaie',
+    'prueba',
+    'tenta',
+    'prova',
+    'probeer',
+    'spróbuj',
+    'versuch\\w*',
     'sent\\s+me',
     'got',
     'received',

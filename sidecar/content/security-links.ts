@@ -32,7 +32,7 @@ const URL_ACTION: ReadonlyArray<{ kind: LinkKind; re: RegExp }> = [
   },
   {
     kind: 'confirmation_link',
-    re: /verif|confirm|bestaetig|bestatig|bevestig|potwierdz|conferma|valid|activ(?!it)|aktiv(?!it)|ativ|attiva|opt-?in|\bdoi\b|subscri|email|e-mail|identi/iu,
+    re: /verif|confirm|bestaetig|bestatig|bevestig|potwierdz|conferma|valid|(?:^|[/_-])mail(?:[/_-]|$)|aender|wijzig|activ(?!it)|aktiv(?!it)|ativ|attiva|opt-?in|\bdoi\b|subscri|email|e-mail|identi/iu,
   },
 ];
 
@@ -56,7 +56,7 @@ const CONTEXT_ACTION: ReadonlyArray<{ kind: LinkKind; re: RegExp }> = [
   },
   {
     kind: 'confirmation_link',
-    re: /confirm|v[ée]rif|activat|bestätig|aktivier|valid|activ|ativ|conferm|attiv|bevestig|activeer|potwierdź|potwierdz|zweryfikuj|aktywuj|approve|genehmig|approuv|aprob|aprov|approv|goedkeur|zatwierdź|subscription|newsletter|inscri|anmeldung|suscripci|iscrizione|aanmelding|inschrijving|subskrypcj|確認|認証|登録|承認|确认|验证|激活|订阅|変更/iu,
+    re: /e-?mail[- ]?(?:address|adresse)|adresse\s+e-?mail|correo\s+electr|endereço\s+de\s+e-?mail|indirizzo\s+e-?mail|e-?mailadres|adres\w*\s+e-?mail|メールアドレス|邮箱|confirm|v[ée]rif|activat|bestätig|aktivier|valid|activ|ativ|conferm|attiv|bevestig|activeer|potwierdź|potwierdz|zweryfikuj|aktywuj|approve|genehmig|approuv|aprob|aprov|approv|goedkeur|zatwierdź|(?<!un)subscri|newsletter|inscri|anmeldung|suscripci|iscrizione|aanmelding|inschrijving|subskrypcj|確認|認証|登録|承認|确认|验证|激活|订阅|変更/iu,
   },
 ];
 

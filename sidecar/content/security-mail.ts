@@ -188,9 +188,22 @@ interface Context {
   examples: Hit[];
   paste: Hit[];
   enter: Hit[];
+  /** Where quoted history starts (a reply header or ">" lines), or -1. */
+  replyStart: number;
+  /** Where the body starts (after the subject line), 0 for a text on its own. */
+  bodyStart: number;
   meeting: boolean;
   newsletter: boolean;
   mentionsCode: boolean;
+}
+
+/** Start of quoted history: the first reply header line or block of "> " lines, or -1. */
+const QUOTE_START =
+  /^[ \t]*>|^[ \t]*(?:On|Am|Le|El|Em|Il|Op|W\s+dniu)\s[^\n]{0,200}(?:wrote|schrieb|a\s+écrit|escribió|escreveu|ha\s+scritto|schreef|napisał)|写道|^[ \t]*-{2,}\s*(?:Original|Ursprüngliche|Forwarded|Weitergeleitete)/mu;
+
+function quotedStart(t: string): number {
+  const m = QUOTE_START.exec(t);
+  return m === null ? -1 : m.index;
 }
 
 /** Is this code-like token a one-time code? */
@@ -198,7 +211,10 @@ function isCode(c: Context, tok: Token): boolean {
   const { t } = c;
   const dH = Math.min(distBefore(c.harmless, tok.start, 100), distAfter(c.harmless, tok.end, 40));
   // Examples in articles and newsletters: "a text like 'Your code is 318274'".
-  if (distBefore(c.examples, tok.start, 80) < 80 && (insideQuote(t, tok.start) || c.newsletter)) return false;
+  const exampleReach = c.newsletter ? 160 : 80;
+  if (Number.isFinite(distBefore(c.examples, tok.start, exampleReach)) && (insideQuote(t, tok.start) || c.newsletter)) {
+    return false;
+  }
   if (c.newsletter && insideQuote(t, tok.start)) return false;
 
   // A code alone on its line is the display of a code: its keyword may sit a paragraph above.
@@ -226,13 +242,29 @@ function isCode(c: Context, tok: Token): boolean {
   if (Number.isFinite(eB) && c.mentionsCode && !SENTENCE_END.test(t.slice(tok.start - eB, tok.start))) return true;
 
   // Pasted into a reply or chat: "It texted me this: 664201" in a thread about a code.
+  const digitsOnly = /^[\d -]+$/u.test(tok.text);
   const pB = distBefore(c.paste, tok.start, 40);
-  if (Number.isFinite(pB) && c.mentionsCode && /^[\d -]+$/u.test(tok.text)) return true;
+  if (Number.isFinite(pB) && c.mentionsCode && digitsOnly) return true;
+  // The first lines of a reply whose quoted mail asks about a code: "ok try 551093 / > … the code …".
+  if (digitsOnly && c.mentionsCode && c.replyStart >= 0 && tok.start < c.replyStart && tok.start - c.bodyStart < 200) {
+    return MENTIONS_CODE.test(t.slice(c.replyStart));
+  }
   return false;
 }
 
+/** Backup codes are often lower-case letters and digits ("a1b2c-3d4e5"). */
+const BACKUP_TOKEN =
+  /(?<![\p{L}\p{N}_])(?=[a-z0-9-]*\d)(?:[a-z0-9]{4,6}-[a-z0-9]{4,6}|[a-z0-9]{8,12})(?![\p{L}\p{N}_])/giu;
+
 /** Secrets in lines after a "backup codes" heading: every code-like token of the list. */
-function backupCodes(t: string, tokens: Token[], heads: Hit[]): Token[] {
+function backupCodes(t: string, codeLike: Token[], heads: Hit[]): Token[] {
+  if (heads.length === 0) return [];
+  const extra: Token[] = [];
+  for (const m of execAll(BACKUP_TOKEN, t)) extra.push({ start: m.index, end: m.index + m[0].length, text: m[0] });
+  const tokens = [
+    ...codeLike,
+    ...extra.filter((x) => !codeLike.some((c) => c.start <= x.start && x.start < c.end)),
+  ].sort((a, b) => a.start - b.start);
   const out: Token[] = [];
   for (const h of heads) {
     let listStarted = false;
@@ -320,6 +352,8 @@ function secretsOfFolded(t: string): SecurityMatch[] {
     meeting: MEETING.test(t),
     newsletter,
     mentionsCode: codes && MENTIONS_CODE.test(t),
+    replyStart: codes ? quotedStart(t) : -1,
+    bodyStart: Math.max(0, t.indexOf('\n') + 1),
   };
   const found = new Map<number, SecurityMatch>();
   const add = (h: Hit, kind: SecurityKind) => {
@@ -327,8 +361,8 @@ function secretsOfFolded(t: string): SecurityMatch[] {
     if (prev === undefined || prev.end < h.end) found.set(h.start, { start: h.start, end: h.end, kind });
   };
   for (const cr of credentials(t, c)) add(cr, cr.kind);
+  for (const tok of backupCodes(t, tokens, hits(BACKUP_CODES, t))) add(tok, 'backup_code');
   if (codes) {
-    for (const tok of backupCodes(t, tokens, hits(BACKUP_CODES, t))) add(tok, 'backup_code');
     for (const tok of tokens) if (!found.has(tok.start) && isCode(c, tok)) add(tok, 'one_time_code');
   }
   if (t.includes('http')) for (const l of findActionLinks(t, { newsletter })) add(l, l.kind);
@@ -357,7 +391,7 @@ function toOriginal(f: Folded, original: string, list: SecurityMatch[]): Securit
  * A subject that is only a number, or a name, a colon and a number ("483920", "Acme: 483920"): the
  * number is the code. Years and reference numbers ("Devis 2026-331", "Ticket 4471") stay.
  */
-const BARE_SUBJECT = /^\s*(?:[^\n:：]{1,30}[:：]\s*)?((?:G-)?\d(?:[\d -]*\d)?)\s*$/u;
+const BARE_SUBJECT = /^\s*(?:[^\n:：\]|]{1,30}[:：\]|–—-]\s*)?((?:G-)?\d(?:[\d -]*\d)?)\s*$/u;
 
 function bareSubjectCode(t: string): SecurityMatch[] {
   const m = BARE_SUBJECT.exec(t);
