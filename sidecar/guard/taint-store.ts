@@ -1,7 +1,8 @@
 // What each principal has read, kept in SQLite for the exfiltration guard.
 // SECURITY: keyed by principal, not by the agent-chosen session id: a fresh session id must not wash the taint off.
-import { emptyTaint, mergeTaint, noteRead, type SessionTaint } from '../content/index.ts';
+
 import type { ActionName } from '../../shared/index.ts';
+import { emptyTaint, mergeTaint, noteRead, type SessionTaint } from '../content/index.ts';
 import type { StateDb } from '../state/index.ts';
 
 /** Reads older than this stop counting towards the exfiltration guard. */
