@@ -163,8 +163,10 @@ if as_agent ls /var/lib/mailwarden >/dev/null 2>&1; then die "the agent can list
 ok "agent cannot read the service's state, config or keys, nor the approver key"
 if as_agent sh -c 'echo x > /opt/mailwarden/x' 2>/dev/null; then die "the agent can write into /opt/mailwarden"; fi
 ok "agent cannot write the installed code"
-SERVE_PID="$(in_root sh -c 'for p in /proc/[0-9]*; do [ "$(stat -c %U "$p" 2>/dev/null)" = mailwarden ] && echo "${p#/proc/}"; done' | head -n 1)"
-[ -n "$SERVE_PID" ] || die "cannot find the service's process"
+# runuser (the chroot's command) forks the service's process as its child.
+SERVE_PID="$(ps -o pid= --ppid "$SIDECAR_PID" | tr -d ' ' | sed -n 1p)"
+[ -n "$SERVE_PID" ] && [ "$(in_root stat -c %U "/proc/$SERVE_PID")" = mailwarden ] ||
+  die "cannot find the service's process (child of $SIDECAR_PID)"
 got="$(as_agent sh -c "kill -0 $SERVE_PID 2>&1" || true)"
 echo "$got" | grep -qi 'not permitted' || die "the agent could signal the service's process ($got)"
 ok "agent cannot signal the service's process (pid $SERVE_PID)"
