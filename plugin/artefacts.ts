@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { stringify } from 'yaml';
 import { ADVICE_BY_STATUS, DEFAULT_ADVICE, PROPOSAL_HTTP_STATUSES } from '../shared/errors.ts';
 import { CONFIG_UI_HINTS, configJsonSchema } from './openclaw/src/config.ts';
-import { PLUGIN_DESCRIPTION, PLUGIN_ID, PLUGIN_NAME } from './openclaw/src/index.ts';
+import { PLUGIN_CATEGORIES, PLUGIN_DESCRIPTION, PLUGIN_ID, PLUGIN_NAME } from './openclaw/src/identity.ts';
 import { TOOL_DEFINITIONS, toolParametersJsonSchema } from './tools/index.ts';
 
 export const PLUGIN_VERSION = '0.1.0';
@@ -20,6 +20,7 @@ export function openclawManifest(): Record<string, unknown> {
     name: PLUGIN_NAME,
     description: PLUGIN_DESCRIPTION,
     version: PLUGIN_VERSION,
+    categories: [...PLUGIN_CATEGORIES],
     configSchema: configJsonSchema(),
     uiHints: CONFIG_UI_HINTS,
     activation: { onStartup: true },

@@ -95,14 +95,19 @@ mkdir -p "$TMPDIR"
 export NODE_COMPILE_CACHE="$CACHE/node-compile-cache"
 unset OPENCLAW_CONFIG_PATH OPENCLAW_PROFILE OPENCLAW_GATEWAY_TOKEN OPENCLAW_GATEWAY_PASSWORD
 mkdir -p "$OPENCLAW_STATE_DIR"
-# Written before the first command so that not even that one logs to the default /tmp/openclaw.
-node -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({logging: {file: process.argv[2]}}, null, 2))' \
-  "$OPENCLAW_STATE_DIR/openclaw.json" "$WORK/openclaw.log"
+CONFIG_JSON="$(node -e 'process.stdout.write(JSON.stringify({socketPath:process.argv[1],agentKeyFile:process.argv[2]}))' "$AGENT_SOCKET" "$WORK/agent.key")"
+# Written before the first command so that not even that one logs to the default /tmp/openclaw. The plugin's
+# config is there before the install too (docs/plugins.md: older hosts validate the entry the install writes,
+# and the manifest requires socketPath), and the mail tools allowed whatever the default tool profile is.
+node -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({logging: {file: process.argv[2]}, tools: {alsoAllow: ["mailwarden"]}, plugins: {allow: ["mailwarden"], entries: {mailwarden: {config: JSON.parse(process.argv[3])}}}}, null, 2))' \
+  "$OPENCLAW_STATE_DIR/openclaw.json" "$WORK/openclaw.log" "$CONFIG_JSON"
 log "$(oc --version)"
-oc plugins install "$ROOT/plugin/openclaw" --force --accept-capabilities >"$WORK/install.log" 2>&1 ||
+# Newer hosts ask to accept a plugin's declared capabilities; older ones have no such option.
+ACCEPT=()
+oc plugins install --help 2>/dev/null | grep -q -- '--accept-capabilities' && ACCEPT=(--accept-capabilities)
+oc plugins install "$ROOT/plugin/openclaw" --force "${ACCEPT[@]}" >"$WORK/install.log" 2>&1 ||
   { cat "$WORK/install.log" >&2; die "openclaw plugins install"; }
 log "plugins install: $(grep -m1 'Installed plugin' "$WORK/install.log" || echo '?')"
-CONFIG_JSON="$(node -e 'process.stdout.write(JSON.stringify({socketPath:process.argv[1],agentKeyFile:process.argv[2]}))' "$AGENT_SOCKET" "$WORK/agent.key")"
 oc config set plugins.entries.mailwarden.config "$CONFIG_JSON" --strict-json >/dev/null 2>&1 || die "openclaw config set"
 oc plugins enable mailwarden >/dev/null 2>&1 || die "openclaw plugins enable"
 oc plugins inspect mailwarden --runtime --json >"$WORK/inspect.json" 2>"$WORK/inspect.err" ||

@@ -85,6 +85,14 @@ describe('install-linux.sh', () => {
     expect(has(re), `${re} in:\n${cmds.join('\n')}`).toBe(true);
   });
 
+  it('copies everything npm ci and the agents need: scripts/ (prepare runs build.mjs) and plugin/', () => {
+    const copy = cmds.find((c) => c.startsWith('cp -R ')) ?? '';
+    for (const dir of ['bin', 'shared', 'sidecar', 'plugin', 'scripts', 'policies', 'package-lock.json']) {
+      expect(copy, copy).toMatch(new RegExp(`/${dir.replace('.', '\\.')} `));
+    }
+    expect(cmds.findIndex((c) => c.startsWith('cp -R '))).toBeLessThan(cmds.findIndex((c) => /npm\\? ci/.test(c)));
+  });
+
   it('creates the user before running anything as it, and the groups before the user', () => {
     const idx = (re: RegExp): number => cmds.findIndex((c) => re.test(c));
     expect(idx(/^groupadd --system mailwarden$/)).toBeLessThan(idx(/^useradd /));

@@ -1,6 +1,6 @@
 // The built OpenClaw entry (dist/index.js) registered into a stand-in host API, against a real sidecar.
 // The same bundle inside a real OpenClaw gateway is exercised by scripts/openclaw-e2e.sh.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -55,11 +55,35 @@ async function until<T>(probe: () => T | undefined, ms = 5_000): Promise<T> {
   }
 }
 
+/**
+ * The bundle imports definePluginEntry from the host (openclaw/plugin-sdk/plugin-entry), which OpenClaw links
+ * into an installed plugin. Here the installed layout is rebuilt with a stand-in SDK module that does what the
+ * real helper does with a tool plugin's entry; the real one is exercised by scripts/openclaw-e2e.sh.
+ */
+function installWithStandInSdk(built: string, into: string): string {
+  const pkg = join(into, 'plugin');
+  const sdk = join(pkg, 'node_modules', 'openclaw');
+  mkdirSync(join(pkg, 'dist'), { recursive: true });
+  mkdirSync(sdk, { recursive: true });
+  copyFileSync(built, join(pkg, 'dist', 'index.js'));
+  writeFileSync(join(pkg, 'package.json'), '{"type":"module"}\n');
+  writeFileSync(
+    join(sdk, 'package.json'),
+    JSON.stringify({ name: 'openclaw', type: 'module', exports: { './plugin-sdk/plugin-entry': './plugin-entry.js' } }),
+  );
+  writeFileSync(
+    join(sdk, 'plugin-entry.js'),
+    'export function definePluginEntry({ id, name, description, configSchema, register }) {\n' +
+      '  return { id, name, description, get configSchema() { return configSchema; }, register };\n}\n',
+  );
+  return join(pkg, 'dist', 'index.js');
+}
+
 beforeAll(async () => {
-  bundle = await buildOpenClawPlugin();
+  dir = mkdtempSync(join(tmpdir(), 'mw-openclaw-'));
+  bundle = installWithStandInSdk(await buildOpenClawPlugin(), dir);
   entry = (await import(pathToFileURL(bundle).href)).default as Entry;
   sidecar = await startTestSidecar({ profile: 'draft_assist' });
-  dir = mkdtempSync(join(tmpdir(), 'mw-openclaw-'));
   keyFile = join(dir, 'agent.key');
   writeFileSync(keyFile, sidecar.agentKey, { mode: 0o600 });
   const catalog = await fetchCatalog(
@@ -76,12 +100,12 @@ afterAll(async () => {
 });
 
 describe('OpenClaw plugin bundle', () => {
-  it('is a plain entry object with no runtime import of the host', () => {
+  it('is built by the SDK entry helper, the only thing it takes from the host at run time', () => {
     expect(entry.id).toBe('mailwarden');
     const code = readFileSync(bundle, 'utf8');
-    expect(code).not.toMatch(/from\s*["']openclaw/);
-    expect(code).not.toMatch(/require\(["']openclaw/);
-    expect(code).not.toMatch(/import\(["']openclaw/);
+    const fromHost = [...code.matchAll(/(?:from\s*|require\(|import\()["'](openclaw[^"']*)["']/g)].map((m) => m[1]);
+    expect(fromHost).toEqual(['openclaw/plugin-sdk/plugin-entry']);
+    expect(code).toMatch(/definePluginEntry\(/);
     expect(entry.configSchema.safeParse({ socketPath: '/run/a.sock', agentKeyFile: '/k' }).success).toBe(true);
     expect(entry.configSchema.safeParse({ socketPath: '/run/a.sock', url: 'http://x' }).success).toBe(false);
   });

@@ -103,8 +103,11 @@ done
 
 echo "== code in $PREFIX (root-owned, read-only to the service)"
 run install -d -o root -g root -m 0755 "$PREFIX"
-run cp -R "$SOURCE_DIR/bin" "$SOURCE_DIR/shared" "$SOURCE_DIR/sidecar" "$SOURCE_DIR/policies" \
-  "$SOURCE_DIR/fixtures" "$SOURCE_DIR/docs" "$SOURCE_DIR/package.json" "$SOURCE_DIR/package-lock.json" "$PREFIX/"
+# scripts/ holds build.mjs, which npm ci runs (prepare); plugin/ holds what the agents' hosts load (the MCP
+# server, the Hermes and OpenClaw plugins) from $PREFIX/plugin.
+run cp -R "$SOURCE_DIR/bin" "$SOURCE_DIR/shared" "$SOURCE_DIR/sidecar" "$SOURCE_DIR/plugin" "$SOURCE_DIR/scripts" \
+  "$SOURCE_DIR/policies" "$SOURCE_DIR/fixtures" "$SOURCE_DIR/docs" "$SOURCE_DIR/package.json" \
+  "$SOURCE_DIR/package-lock.json" "$PREFIX/"
 run sh -c "cd '$PREFIX' && npm ci --omit=dev --no-audit --no-fund"
 run chown -R root:root "$PREFIX"
 run chmod -R go-w "$PREFIX"
@@ -162,7 +165,13 @@ fi
 
 echo "== systemd unit"
 run install -o root -g root -m 0644 "$SOURCE_DIR/scripts/deploy/systemd/mailwarden.service" "$UNIT_DIR/mailwarden.service"
-run systemctl daemon-reload
+# In an image build or a chroot systemd is not running: the unit is installed, and systemd reads it at boot.
+if [ "$DRY_RUN" -eq 1 ] || [ -d /run/systemd/system ]; then
+  run systemctl daemon-reload
+else
+  [ "$START" -eq 0 ] || die "systemd is not running here, so the service cannot be started; add --no-start"
+  echo "systemd is not running here: the unit is installed and loads at the next boot"
+fi
 if [ "$START" -eq 1 ]; then
   run systemctl enable mailwarden.service
   # restart, not start: an upgrade must load the new code and unit.

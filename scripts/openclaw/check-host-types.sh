@@ -9,18 +9,19 @@ trap 'rm -rf "$WORK"' EXIT
 cat >"$WORK/check.ts" <<TS
 import type {
   AnyAgentTool,
+  definePluginEntry,
   OpenClawPluginApi,
-  OpenClawPluginDefinition,
   OpenClawPluginToolContext,
 } from 'openclaw/plugin-sdk/plugin-entry';
 import type { HostPluginApi, HostTool, HostToolContext } from '$ROOT/plugin/openclaw/src/host-types.ts';
 import plugin from '$ROOT/plugin/openclaw/src/index.ts';
 
-// The host's API must fit the slice the plugin uses, its tools must be host tools, and the entry a definition.
+// The host's API must fit the slice the plugin uses, its tools must be host tools, and the entry what the
+// SDK's definePluginEntry returns (index.ts itself is compiled against the real SDK here, not its stand-in types).
 export const api = (a: OpenClawPluginApi): HostPluginApi => a;
 export const context = (c: OpenClawPluginToolContext): HostToolContext => c;
 export const tool = (t: HostTool): AnyAgentTool => t;
-export const definition: OpenClawPluginDefinition = plugin;
+export const definition: ReturnType<typeof definePluginEntry> = plugin;
 TS
 cat >"$WORK/tsconfig.json" <<JSON
 {
@@ -28,7 +29,7 @@ cat >"$WORK/tsconfig.json" <<JSON
     "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true,
     "exactOptionalPropertyTypes": true, "noEmit": true, "skipLibCheck": true,
     "allowImportingTsExtensions": true, "types": ["node"], "typeRoots": ["$ROOT/node_modules/@types"],
-    "paths": { "openclaw/*": ["$SDK/dist/*"] }
+    "paths": { "openclaw/*": ["$SDK/dist/*.d.ts", "$SDK/dist/*"] }
   },
   "files": ["check.ts"]
 }

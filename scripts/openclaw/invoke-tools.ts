@@ -34,6 +34,7 @@ function check(condition: unknown, message: string): void {
 }
 
 interface Invoked {
+  readonly raw: string;
   readonly http: number;
   readonly text: string;
   readonly mailwarden: Record<string, unknown> | undefined;
@@ -45,10 +46,18 @@ async function invoke(tool: string, args: Record<string, unknown>): Promise<Invo
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ tool, args }),
   });
-  const body = (await res.json().catch(() => null)) as {
+  const raw = await res.text();
+  const body = (() => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      return null;
+    }
+  })() as {
     result?: { content?: Array<{ text?: string }>; details?: { mailwarden?: Record<string, unknown> } };
   } | null;
   return {
+    raw,
     http: res.status,
     text: body?.result?.content?.map((c) => c.text ?? '').join('\n') ?? '',
     mailwarden: body?.result?.details?.mailwarden,
@@ -85,7 +94,10 @@ for (const tool of TOOL_DEFINITIONS) {
   else
     check(
       r.http === 200 && r.mailwarden?.outcome === 'invalid_params',
-      `${tool.name} (${tool.action}: ${effect.get(tool.action)}) is offered and refuses unknown parameters`,
+      `${tool.name} (${tool.action}: ${effect.get(tool.action)}) is offered and refuses unknown parameters` +
+        (r.http === 200 && r.mailwarden?.outcome === 'invalid_params'
+          ? ''
+          : ` (got HTTP ${r.http}: ${r.raw.slice(0, 400)})`),
     );
 }
 

@@ -1,4 +1,7 @@
 // OpenClaw entry: registers one tool per mailwarden action; holds only the socket path and the agent key.
+// definePluginEntry comes from the host at runtime (the bundle leaves openclaw/* external; OpenClaw resolves
+// its own plugin SDK for the plugins it loads).
+import { definePluginEntry } from 'openclaw/plugin-sdk/plugin-entry';
 
 import type { AgentClient } from '../../client/index.ts';
 import { createAgentClient, resolveAgentKey } from '../../client/index.ts';
@@ -7,11 +10,7 @@ import { createToolRunner, loadCatalogState, selectVisibleTools, TOOL_DEFINITION
 import { configJsonSchema, OpenClawConfigSchema, parseConfigForHost } from './config.ts';
 import { createOpenClawTool } from './create-tools.ts';
 import type { HostPluginApi } from './host-types.ts';
-
-export const PLUGIN_ID = 'mailwarden';
-export const PLUGIN_NAME = 'mailwarden';
-export const PLUGIN_DESCRIPTION =
-  'Gmail and Google Calendar through the mailwarden sidecar: every call is a proposal the owner’s policy decides.';
+import { PLUGIN_DESCRIPTION, PLUGIN_ID, PLUGIN_NAME } from './identity.ts';
 
 interface Setup {
   readonly client: AgentClient | undefined;
@@ -40,7 +39,7 @@ function setUp(rawConfig: unknown): Setup {
   }
 }
 
-const plugin = {
+export default definePluginEntry({
   id: PLUGIN_ID,
   name: PLUGIN_NAME,
   description: PLUGIN_DESCRIPTION,
@@ -79,6 +78,4 @@ const plugin = {
       );
     }
   },
-};
-
-export default plugin;
+});
