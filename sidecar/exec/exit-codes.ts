@@ -13,6 +13,7 @@ export const GOG_EXIT = {
   RATE_LIMITED: 7,
   RETRYABLE: 8,
   CONFIG: 10,
+  ORPHANED: 11,
   CANCELLED: 130,
 } as const;
 
@@ -37,16 +38,34 @@ export function isBlockMessage(line: string): boolean {
   return /\bblocked\b/i.test(line) || /baked safety profile/i.test(line);
 }
 
+/**
+ * gog's exit 2 also covers refusals about the target or the values given, not the command line: "you are not
+ * an attendee of this event", "cannot respond to your own event", "missing query", "required: --body", …
+ */
+export function isRefusalMessage(line: string): boolean {
+  return /not an attendee|your own event|has no attendees|no recipients|system label|refusing to|^missing |^empty |^required: |must be one of|^invalid (status|--subject|--from)/i.test(
+    line,
+  );
+}
+
+/** A missing OAuth scope: gog's own grant check (exit 4) or Google's 403 insufficient scopes (exit 6). */
+export function isScopeMessage(line: string): boolean {
+  return /missing required .*scope|insufficient authentication scopes|insufficientPermissions|ACCESS_TOKEN_SCOPE_INSUFFICIENT/i.test(
+    line,
+  );
+}
+
 export function codeForExit(exitCode: number, line: string): GogErrorCode {
   switch (exitCode) {
     case GOG_EXIT.USAGE:
-      return isBlockMessage(line) ? 'GOG_BLOCKED' : 'GOG_USAGE';
+      if (isBlockMessage(line)) return 'GOG_BLOCKED';
+      return isRefusalMessage(line) ? 'GOG_REFUSED' : 'GOG_USAGE';
     case GOG_EXIT.AUTH:
-      return 'GOG_AUTH_REQUIRED';
+      return isScopeMessage(line) ? 'GOG_SCOPE_MISSING' : 'GOG_AUTH_REQUIRED';
     case GOG_EXIT.NOT_FOUND:
       return 'GOG_NOT_FOUND';
     case GOG_EXIT.PERMISSION:
-      return 'GOG_PERMISSION_DENIED';
+      return isScopeMessage(line) ? 'GOG_SCOPE_MISSING' : 'GOG_PERMISSION_DENIED';
     case GOG_EXIT.RATE_LIMITED:
       return 'GOG_RATE_LIMITED';
     case GOG_EXIT.RETRYABLE:
@@ -78,6 +97,10 @@ export function messageFor(code: GogErrorCode, m: MessageContext): string {
   switch (code) {
     case 'GOG_BLOCKED':
       return `gog refused ${m.action}${said(m.line)}. A baked safety profile or gog's no-send setting blocks this command; change the mailwarden policy so it is not offered, or run a gog build whose profile allows it.`;
+    case 'GOG_REFUSED':
+      return `gog refused ${m.action}${said(m.line)}. Nothing was changed; the proposal asks for something this item does not allow (the message says what), so change its parameters rather than the setup.`;
+    case 'GOG_SCOPE_MISSING':
+      return `gog's login for ${cfg.account} lacks an OAuth scope ${m.action} needs (exit ${m.exitCode ?? 'unknown'})${said(m.line)}. Re-grant as the service user with GOG_HOME=${cfg.home}: \`gog auth add ${cfg.account} --services gmail,calendar --force-consent\` (read-only scopes suffice for observe_only).`;
     case 'GOG_USAGE':
       return `gog rejected the command line for ${m.action} (exit 2)${said(m.line)}. Check that the installed gog version is supported (\`gog --version\`, see docs/gog-backend.md).`;
     case 'GOG_AUTH_REQUIRED':
@@ -99,6 +122,8 @@ export function messageFor(code: GogErrorCode, m: MessageContext): string {
     case 'GOG_CANCELLED':
       return `gog was cancelled during ${m.action}. The action may or may not have happened; check the mailbox before trying again.`;
     case 'GOG_FAILED':
+      if (m.exitCode === GOG_EXIT.ORPHANED)
+        return `gog reported orphaned items for ${m.action} (exit 11), an answer of its document commands that no mailwarden action asks for; check that the gog binary and version are the supported ones (docs/gog-backend.md).`;
       return `gog failed for ${m.action} (exit ${m.exitCode ?? 'unknown'})${said(m.line)}.`;
     case 'GOG_TIMEOUT':
       return `gog did not finish ${m.action} within ${cfg.timeoutMs} ms and was stopped. Check the host's network access to Google, or raise the gog timeout in the mailwarden config.`;

@@ -31,8 +31,10 @@ export interface GogPlan {
 
 export type GogErrorCode =
   | 'GOG_BLOCKED'
+  | 'GOG_REFUSED'
   | 'GOG_USAGE'
   | 'GOG_AUTH_REQUIRED'
+  | 'GOG_SCOPE_MISSING'
   | 'GOG_NOT_FOUND'
   | 'GOG_PERMISSION_DENIED'
   | 'GOG_RATE_LIMITED'
