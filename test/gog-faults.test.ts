@@ -25,7 +25,10 @@ describe.skipIf(!real).sequential('emulator faults through the real gog', () => 
   });
   const run = async (action: (typeof READ)[0] | (typeof WRITE)[0], params: object, timeoutMs = 20_000) => {
     b.emulator!.requests.length = 0;
-    const out = await createGogExecutor({ ...b.cfg, timeoutMs }, { sleep: async () => {} }).execute(action, params);
+    const out = await createGogExecutor({ ...b.cfg, timeoutMs }, { sleep: async () => {} }).execute(
+      action,
+      params as never,
+    );
     b.emulator!.clearFaults();
     return out;
   };

@@ -64,7 +64,7 @@ for (const name of ['real', 'fake'] as const) {
       expect(first.events).toHaveLength(1);
       expect(first.nextPageToken).toEqual(expect.any(String));
       const second = ok<Events>(
-        await ex.execute('calendar.events', { ...window, max: 1, pageToken: first.nextPageToken }),
+        await ex.execute('calendar.events', { ...window, max: 1, pageToken: first.nextPageToken as string }),
       );
       expect(second.events).toHaveLength(1);
       expect(second.events[0]!.id).not.toBe(first.events[0]!.id);
