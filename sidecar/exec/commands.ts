@@ -126,9 +126,11 @@ export const GOG_COMMANDS: GogTable = {
   'calendar.events': {
     paths: [['calendar', 'events']],
     wrap: true,
-    args: (p) => ({
+    // gog resolves --cal against the calendar list (ids and names), where the primary calendar appears under
+    // the account's address, never as "primary": so "primary" goes as the account.
+    args: (p, cfg) => ({
       options: [
-        ...(p.calendarIds ?? []).flatMap((id) => ['--cal', id]),
+        ...(p.calendarIds ?? []).flatMap((id) => ['--cal', id === 'primary' ? cfg.account : id]),
         ...opt('from', p.start),
         ...opt('to', p.end),
         ...(p.max === undefined ? [] : ['--max', String(p.max)]),
