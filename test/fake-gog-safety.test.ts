@@ -260,10 +260,8 @@ describe('argv parsing and output style', () => {
         ])
       ).stdout,
     );
-    expect(events.nextPageTokens).toEqual([
-      { calendarId: 'owner@example.com', nextPageToken: '' },
-      { calendarId: 'team@group.calendar.google.com', nextPageToken: '' },
-    ]);
+    // gog lists only the calendars that have another page.
+    expect(events.nextPageTokens).toEqual([]);
     expect(events.events.every((e: { CalendarID?: string }) => typeof e.CalendarID === 'string')).toBe(true);
   });
 
