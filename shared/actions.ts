@@ -207,7 +207,10 @@ export const ACTIONS = defineActions({
   },
   'gmail.drafts.list': {
     ...read,
-    params: z.strictObject({}),
+    params: z.strictObject({
+      max: z.number().int().min(1).max(500).optional(),
+      pageToken: IdSchema.optional(),
+    }),
     result: DraftsListResultSchema,
     outsideContent: false,
     tool: 'mail_drafts_list',
@@ -221,6 +224,7 @@ export const ACTIONS = defineActions({
       end: TimeSchema.optional(),
       calendarIds: z.array(IdSchema).min(1).max(50).optional(),
       max: z.number().int().min(1).max(2500).optional(),
+      pageToken: IdSchema.optional(),
     }),
     result: EventsResultSchema,
     outsideContent: true,

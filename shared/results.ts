@@ -65,8 +65,16 @@ export const LabelsResultSchema = z.object({
 });
 export const DraftsListResultSchema = z.object({
   drafts: z.array(z.object({ draftId: z.string(), messageId: z.string(), threadId: z.string() })),
+  /** Pass back as pageToken for the next page; null on the last page. */
+  nextPageToken: z.string().nullable().optional(),
 });
-export const EventsResultSchema = z.object({ events: z.array(EventSchema), nextPageToken: z.string().nullable() });
+export const EventsResultSchema = z.object({
+  events: z.array(EventSchema),
+  /** The next page of a one-calendar list (pass back as pageToken); null on the last page or for several calendars. */
+  nextPageToken: z.string().nullable(),
+  /** With several calendars: each calendar that has more events, and its token (list that calendar alone). */
+  nextPageTokens: z.array(z.object({ calendarId: z.string(), nextPageToken: z.string() })).optional(),
+});
 export const EventResultSchema = z.object({ event: EventSchema });
 export const ModifyResultSchema = z.object({
   modified: z.string(),

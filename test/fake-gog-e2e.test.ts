@@ -173,18 +173,19 @@ const CASES: Case[] = [
     },
     check: (r) => {
       const res = ResultSchemas['calendar.events'].parse(r);
+      // gog keeps the API order: calendar by calendar, each by start time.
       expect(res.events.map((e) => [e.calendarId, e.id])).toEqual([
-        ['team@group.calendar.google.com', 'evt5releasefreeze'],
         [A, 'evt2designreview'],
         [A, 'evt3contractcall'],
         [A, 'evt1offsite2026'],
+        ['team@group.calendar.google.com', 'evt5releasefreeze'],
         ['team@group.calendar.google.com', 'evt4teamsync'],
       ]);
-      expect(res.events[1]).toMatchObject({
+      expect(res.events[0]).toMatchObject({
         hangoutLink: 'https://meet.google.com/abc-defg-hij',
         start: '2026-11-19T15:00:00Z',
       });
-      expect(res.events[0]).toMatchObject({ start: '2026-11-15', end: '2026-11-16' });
+      expect(res.events[3]).toMatchObject({ start: '2026-11-15', end: '2026-11-16' });
       expect(res.nextPageToken).toBeNull();
     },
   },

@@ -140,9 +140,17 @@ describe('baked safety profile', () => {
     const dir = await home({ profileYaml: await readFile(join(PROFILES, 'agent-safe.yaml'), 'utf8') });
     const raw = await gog(dir, ['--json', '--home', dir, 'schema']);
     expect(JSON.parse(raw.stdout).automation.safety.baked_profile).toEqual({ enabled: true, name: 'agent-safe' });
-    expect(await probeGogSchema(cfgFor(dir))).toEqual({ bakedProfile: { enabled: true, name: 'agent-safe' } });
-    const plain = await home();
-    expect(await probeGogSchema(cfgFor(plain))).toEqual({ bakedProfile: { enabled: false, name: null } });
+    expect(await probeGogSchema(cfgFor(dir))).toEqual({
+      bakedProfile: { enabled: true, name: 'agent-safe' },
+      gmailNoSend: false,
+      build: 'v0.34.1',
+    });
+    const plain = await home({ gogConfig: gogConfigFor(true) });
+    expect(await probeGogSchema(cfgFor(plain))).toEqual({
+      bakedProfile: { enabled: false, name: null },
+      gmailNoSend: true,
+      build: 'v0.34.1',
+    });
     expect(await probeGogSchema(cfgFor(plain, { binary: '/nonexistent/gog' }))).toMatchObject({
       error: expect.stringContaining('ENOENT'),
     });
@@ -252,10 +260,8 @@ describe('argv parsing and output style', () => {
         ])
       ).stdout,
     );
-    expect(events.nextPageTokens).toEqual([
-      { calendarId: 'owner@example.com', nextPageToken: '' },
-      { calendarId: 'team@group.calendar.google.com', nextPageToken: '' },
-    ]);
+    // gog lists only the calendars that have another page.
+    expect(events.nextPageTokens).toEqual([]);
     expect(events.events.every((e: { CalendarID?: string }) => typeof e.CalendarID === 'string')).toBe(true);
   });
 

@@ -106,6 +106,7 @@ describe.skipIf(!real).sequential('the fake gog answers like the real gog', () =
       { calendarId: 'owner@example.com', eventId: 'evt1offsite2026', response: 'accepted' },
     ],
     ['an unknown draft', 'gmail.drafts.send', { draftId: 'r-missing' }],
+    ['a calendar that is not in the list', 'calendar.events', { calendarIds: ['nosuch@example.com', 'primary'] }],
   ];
   for (const [what, action, params] of ERRORS) {
     it(`${action} with ${what}: same exit code and error line`, async () => {

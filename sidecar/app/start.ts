@@ -11,7 +11,15 @@ import { MailwardenError } from '../errors.ts';
 import type { CheckpointSink } from '../evidence/index.ts';
 import { createCommandSink, createDirectorySink, openEvidenceLog } from '../evidence/index.ts';
 import type { GogConfig } from '../exec/index.ts';
-import { compareBakedProfile, createGogExecutor, gogConfigPath, probeGogSchema, syncGogConfig } from '../exec/index.ts';
+import {
+  checkGogVersion,
+  compareBakedProfile,
+  createGogExecutor,
+  gogConfigPath,
+  probeGogSchema,
+  SUPPORTED_GOG,
+  syncGogConfig,
+} from '../exec/index.ts';
 import { GUARD_MIGRATIONS } from '../guard/index.ts';
 import { createAgentApp, createOperatorApp, listenOnSocket } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -54,7 +62,11 @@ function readBase64Key(file: string, what: string): Buffer {
 }
 
 export class StartupError extends MailwardenError<
-  'UNSAFE_FILE_MODES' | 'POLICY_EXCEEDS_BAKED_PROFILE' | 'GOG_CONFIG_INVALID'
+  | 'UNSAFE_FILE_MODES'
+  | 'POLICY_EXCEEDS_BAKED_PROFILE'
+  | 'GOG_CONFIG_INVALID'
+  | 'GOG_NO_SEND_INACTIVE'
+  | 'GOG_VERSION_UNSUPPORTED'
 > {
   override readonly name = 'StartupError';
 }
@@ -64,10 +76,31 @@ export class StartupError extends MailwardenError<
  * worst moment. A profile that allows what policy denies is fine (policy is the stricter layer) but noted.
  */
 async function checkBakedProfile(cfg: GogConfig, policy: CompiledPolicy, log: Logger): Promise<void> {
+  const version = await checkGogVersion(cfg);
+  const supported = `supported: ${SUPPORTED_GOG.tested.join(', ')} (see docs/gog-backend.md)`;
+  if (version.verdict === 'older') {
+    throw new StartupError(
+      'GOG_VERSION_UNSUPPORTED',
+      `${cfg.binary} is gog ${version.version}, older than mailwarden supports (${supported}). Install a supported gog (scripts/install-gog.sh builds the pinned one) and point gog.binary at it.`,
+    );
+  }
+  if (version.verdict !== 'supported')
+    log.warn(
+      { gog: cfg.binary, version: version.version, detail: version.detail },
+      `gog version not tested; ${supported}`,
+    );
   const probe = await probeGogSchema(cfg);
   if ('error' in probe) {
     log.warn({ problem: probe.error }, "could not read the gog binary's baked safety profile");
     return;
+  }
+  // SECURITY: the no-send layer counts only if gog itself says it is on; a config gog never reads protects nothing.
+  if (policyDeniesAllSends(policy) && probe.gmailNoSend === false) {
+    const file = gogConfigPath(cfg.home);
+    throw new StartupError(
+      'GOG_NO_SEND_INACTIVE',
+      `the policy never sends, but \`gog schema\` (automation.safety.gmail_no_send) says gog's no-send is off although ${file} sets gmail_no_send: true. gog is reading its config from somewhere else: run gog with --home ${cfg.home} (gog.home in the mailwarden config) and no other config directory, or use a baked agent-safe gog build.`,
+    );
   }
   const { bakedProfile } = probe;
   if (!bakedProfile.enabled || !bakedProfile.name) {

@@ -139,24 +139,32 @@ export function compareBakedProfile(
 }
 
 const SchemaProbeSchema = z.object({
+  build: z.string().optional(),
   automation: z
     .object({
       safety: z
         .object({
           baked_profile: z.object({ enabled: z.boolean(), name: z.string().nullable().optional() }).optional(),
+          gmail_no_send: z.boolean().optional(),
         })
         .optional(),
     })
     .optional(),
 });
 
+/** What `gog schema` says about the binary: its baked profile and whether gog's own no-send is active. */
+export interface GogSchemaView {
+  readonly bakedProfile: { enabled: boolean; name: string | null };
+  /** automation.safety.gmail_no_send; null when this gog does not report it. */
+  readonly gmailNoSend: boolean | null;
+  readonly build: string | null;
+}
+
 /** gog's whole command schema can be large; the probe allows more than a mail call does. */
 const PROBE_MAX_BYTES = 32 * 1024 * 1024;
 
 /** Asks the gog binary (`gog schema --json`) whether it carries a baked safety profile. */
-export async function probeGogSchema(
-  cfg: GogConfig,
-): Promise<{ bakedProfile: { enabled: boolean; name: string | null } } | { error: string }> {
+export async function probeGogSchema(cfg: GogConfig): Promise<GogSchemaView | { error: string }> {
   const probeCfg = { ...cfg, maxOutputBytes: Math.max(cfg.maxOutputBytes, PROBE_MAX_BYTES) };
   const res = await runProcess(probeCfg, ['--json', '--no-input', '--home', cfg.home, 'schema'], undefined);
   if (res.kind === 'spawn_error')
@@ -174,6 +182,11 @@ export async function probeGogSchema(
   }
   const parsed = SchemaProbeSchema.safeParse(json);
   if (!parsed.success) return { error: 'gog schema JSON has an unexpected automation.safety shape' };
-  const baked = parsed.data.automation?.safety?.baked_profile;
-  return { bakedProfile: { enabled: baked?.enabled ?? false, name: baked?.name ?? null } };
+  const safety = parsed.data.automation?.safety;
+  const baked = safety?.baked_profile;
+  return {
+    bakedProfile: { enabled: baked?.enabled ?? false, name: baked?.name ?? null },
+    gmailNoSend: safety?.gmail_no_send ?? null,
+    build: parsed.data.build ?? null,
+  };
 }

@@ -15,6 +15,17 @@ import {
 import { type AttachmentWritten, normalise } from './normalise.ts';
 import type { GogConfig } from './types.ts';
 
+/**
+ * gog hands the same --page token to every calendar it lists, but a token belongs to one calendar's list;
+ * so a token is only passed on for a one-calendar list.
+ */
+function pageForOneCalendar(p: ActionParams<'calendar.events'>): string[] {
+  if (p.pageToken === undefined) return [];
+  if ((p.calendarIds ?? []).length > 1)
+    throw new GogPlanError("pageToken continues one calendar's list: ask for that calendar alone in calendarIds");
+  return ['--page', p.pageToken];
+}
+
 /** One gog call's parts; the fixed global flags and `--` are added by planGogCall. */
 export interface CommandParts {
   /** Overrides the command's path where gog picks the command by a param (reply → reply-all). */
@@ -103,21 +114,30 @@ export const GOG_COMMANDS: GogTable = {
   },
   'gmail.drafts.list': {
     paths: [['gmail', 'drafts', 'list']],
-    args: () => ({}),
+    // gog lists 20 drafts unless told otherwise; the next page comes back through --page.
+    args: (p) => ({
+      options: [
+        ...(p.max === undefined ? [] : ['--max', String(p.max)]),
+        ...(p.pageToken === undefined ? [] : ['--page', p.pageToken]),
+      ],
+    }),
     normalise: (json) => normalise.drafts(json),
   },
   'calendar.events': {
     paths: [['calendar', 'events']],
     wrap: true,
-    args: (p) => ({
+    // gog resolves --cal against the calendar list (ids and names), where the primary calendar appears under
+    // the account's address, never as "primary": so "primary" goes as the account.
+    args: (p, cfg) => ({
       options: [
-        ...(p.calendarIds ?? []).flatMap((id) => ['--cal', id]),
+        ...(p.calendarIds ?? []).flatMap((id) => ['--cal', id === 'primary' ? cfg.account : id]),
         ...opt('from', p.start),
         ...opt('to', p.end),
         ...(p.max === undefined ? [] : ['--max', String(p.max)]),
+        ...pageForOneCalendar(p),
       ],
     }),
-    normalise: (json, p) => normalise.events(json, p.calendarIds?.[0] ?? 'primary'),
+    normalise: (json, p) => normalise.events(json, p.calendarIds?.[0] ?? 'primary', (p.calendarIds ?? []).length > 1),
   },
   'calendar.event': {
     paths: [['calendar', 'event']],

@@ -152,6 +152,26 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
       return failure(code, ctxOf({ exitCode: res.exitCode, line, attempts }), info);
     }
 
+    // gog lists several calendars one by one and only logs a calendar that failed ("calendar ID: error"),
+    // still exiting 0; a list missing a calendar must not pass for a complete one.
+    if (action === 'calendar.events') {
+      const failedCalendars = res.stderr
+        .toString('utf8')
+        .split(/\r?\n/)
+        .map((l) => /^calendar (\S+): (.+)$/.exec(l.trim()))
+        .filter((m): m is RegExpExecArray => m !== null);
+      if (failedCalendars.length > 0) {
+        const named = failedCalendars.map((m) => `${m[1]} (${gogErrorLine(m[2] ?? '')})`).join(', ');
+        return failure(
+          'GOG_FAILED',
+          ctxOf({
+            exitCode: 0,
+            line: `gog could not list calendar ${named}; the other calendars were listed, so the result would be incomplete and none is returned. Check access to that calendar or leave it out of calendarIds`,
+          }),
+          info,
+        );
+      }
+    }
     let json: unknown;
     try {
       json = JSON.parse(res.stdout.toString('utf8'));

@@ -1,5 +1,5 @@
 // The gog backend: argv planning, the executor, baked-profile checks and gog's own config.
-export type { GogPolicyEffect } from './baked-profile.ts';
+export type { GogPolicyEffect, GogSchemaView } from './baked-profile.ts';
 export { bakedProfileBlocks, compareBakedProfile, gogCommandPaths, probeGogSchema } from './baked-profile.ts';
 export { GOG_COMMANDS, type GogCommand, gogCommand } from './commands.ts';
 export { readGogDraft } from './draft-reader.ts';
@@ -10,6 +10,8 @@ export type { FakeGogHomeOptions } from './fake-gog-home.ts';
 export { DEMO_MAILBOX, FAKE_GOG_BINARY, prepareFakeGogHome } from './fake-gog-home.ts';
 export type { GogConfigFile, GogConfigSync } from './gog-config.ts';
 export { gogConfigFor, gogConfigPath, syncGogConfig } from './gog-config.ts';
+export type { GogVersionCheck, GogVersionVerdict } from './gog-version.ts';
+export { checkGogVersion, judgeGogVersion, SUPPORTED_GOG } from './gog-version.ts';
 export { GogOutputError } from './normalise.ts';
 export {
   attachmentOutPath,

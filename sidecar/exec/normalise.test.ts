@@ -36,7 +36,7 @@ describe('normaliseOutput', () => {
     });
   });
 
-  it('keeps the first non-empty token of several calendars', () => {
+  it('gives several calendars their own tokens, never one merged token', () => {
     const out = normaliseOutput(
       'calendar.events',
       { calendarIds: ['a', 'b'] },
@@ -52,7 +52,8 @@ describe('normaliseOutput', () => {
     );
     expect(out).toEqual({
       events: [{ calendarId: 'b', id: 'e', summary: 's', start: '2026-11-20', end: '2026-11-21' }],
-      nextPageToken: 'tok',
+      nextPageToken: null,
+      nextPageTokens: [{ calendarId: 'b', nextPageToken: 'tok' }],
     });
   });
 

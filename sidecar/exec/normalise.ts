@@ -186,12 +186,22 @@ export const normalise = {
         messageId: d.messageId ?? '',
         threadId: d.threadId ?? '',
       })),
+      nextPageToken: token(o.nextPageToken),
     };
   },
-  events(json: unknown, fallbackCalendar: string): ActionResult<'calendar.events'> {
+  events(json: unknown, fallbackCalendar: string, several = false): ActionResult<'calendar.events'> {
     const o = parse(GogOutputSchemas.events, json, 'calendar events');
-    const next = o.nextPageTokens?.find((t) => t.nextPageToken !== '')?.nextPageToken ?? o.nextPageToken;
-    return { events: (o.events ?? []).map((e) => eventFromGog(e, fallbackCalendar)), nextPageToken: token(next) };
+    const events = (o.events ?? []).map((e) => eventFromGog(e, fallbackCalendar));
+    const perCalendar = (o.nextPageTokens ?? []).filter((t) => t.nextPageToken !== '');
+    // A token belongs to one calendar's list: several calendars get theirs one by one, never one merged token.
+    if (several) {
+      return {
+        events,
+        nextPageToken: null,
+        nextPageTokens: perCalendar.map((t) => ({ calendarId: t.calendarId, nextPageToken: t.nextPageToken })),
+      };
+    }
+    return { events, nextPageToken: token(perCalendar[0]?.nextPageToken ?? o.nextPageToken) };
   },
   event(json: unknown, calendarId: string, what: string): ActionResult<'calendar.event'> {
     const o = parse(GogOutputSchemas.event, json, what);

@@ -74,20 +74,37 @@ export function authCheck(input: PostureInput, auth: Probed<GogAuthProbe> | null
       fix: FAKE_FIX,
     };
   }
+  const gog = `sudo -u mailwarden ${input.gog.binary} --home ${input.paths.gogHome}`;
+  // The real-gog steps of docs/deployment.md; posture names the first one that is missing.
+  const scopes = input.policyDeniesSend ? '--services gmail,calendar --readonly' : '--services gmail,calendar';
+  const reauth = `${gog} auth add ${input.gog.account} ${scopes} --manual (step 2 of "The real gog" in docs/deployment.md; least privilege: only Gmail and Calendar${input.policyDeniesSend ? ', read-only scopes while the policy never sends' : ''})`;
   if (auth === null || auth.kind !== 'ok') {
+    const said = auth === null ? 'not run' : describeProbe(auth);
+    const keyring = /keyring|GOG_KEYRING_PASSWORD|passphrase/i.test(said);
     return {
       id,
       required: true,
       status: 'unknown',
-      summary: `gog auth list --check --json gave no answer: ${auth === null ? 'not run' : describeProbe(auth)}`,
-      fix: `check that ${input.gog.binary} runs as the service user with gog.home set`,
+      summary: `gog auth list --check --json gave no answer: ${said}`,
+      fix: keyring
+        ? 'gog keeps its tokens in its file keyring: put the keyring password in a 0600 file of the service user and set gog.keyringPasswordFile (step 3 of "The real gog" in docs/deployment.md)'
+        : `check that ${input.gog.binary} runs as the service user with gog.home set`,
     };
   }
   const want = input.gog.account.toLowerCase();
   const entry = auth.value.accounts.find((a) => a.email.toLowerCase() === want);
-  const reauth = `sudo -u mailwarden GOG_HOME=<gog.home> ${input.gog.binary} auth add ${input.gog.account}`;
   if (entry === undefined) {
-    return { id, required: true, status: 'fail', summary: `gog has no grant for ${input.gog.account}`, fix: reauth };
+    const first =
+      auth.value.accounts.length === 0
+        ? `gog has no account at all: first store the OAuth client (${gog} auth credentials client_secret.json, step 1 of "The real gog" in docs/deployment.md), then `
+        : '';
+    return {
+      id,
+      required: true,
+      status: 'fail',
+      summary: `gog has no grant for ${input.gog.account}`,
+      fix: `${first}${reauth}`,
+    };
   }
   if (entry.valid === true && entry.error === undefined) {
     return { id, required: true, status: 'pass', summary: `gog's grant for ${input.gog.account} is valid` };
