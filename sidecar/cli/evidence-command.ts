@@ -1,11 +1,10 @@
 // `mailwarden evidence verify` (the evidence domain's verifier, fed the paths from the config) and
 // `mailwarden evidence acknowledge-gap` (a signed statement that closes an evidence gap found at start).
 
-import { newNonce, signStatement } from '../approval/index.ts';
 import { evidenceVerifyCommand } from '../evidence/index.ts';
 import { CheckFailed, type CliIo, EXIT_OK, loadCliConfig, parse, print, UsageError } from './io.ts';
 import { callOperator, errorLine } from './operator-client.ts';
-import { operatorSocket, resolveSigner, STATEMENT_LIFETIME_SECONDS } from './operator-commands.ts';
+import { operatorSocket, resolveSigner, signOperatorStatement } from './operator-commands.ts';
 
 const USAGE =
   'usage: mailwarden evidence verify [--json] [--proposal ID] [--checkpoints DIR] [--state FILE] [--config FILE]\n' +
@@ -53,19 +52,7 @@ async function acknowledgeGap(args: string[], io: CliIo): Promise<number> {
   if (!values.reason) throw new UsageError(`--reason TEXT is required: say what was checked\n${USAGE}`);
   const loaded = loadCliConfig(values.config, io.env);
   const signer = resolveSigner(loaded, values.key, values.approver, io.env);
-  const iat = Math.floor(Date.now() / 1000);
-  const jws = await signStatement(
-    {
-      evidenceGap: id,
-      reason: values.reason,
-      approver: signer.approver,
-      nonce: newNonce(),
-      iat,
-      exp: iat + STATEMENT_LIFETIME_SECONDS,
-    },
-    signer.key,
-    signer.alg,
-  );
+  const jws = await signOperatorStatement(signer, { evidenceGap: id, reason: values.reason });
   const r = await callOperator(operatorSocket(loaded), 'POST', '/v1/evidence/gaps/acknowledge', { jws });
   if (r.status !== 200) throw new CheckFailed(errorLine(r.json));
   print(io, values.json === true, r.json, () => `evidence gap #${id} acknowledged by ${signer.approver}`);

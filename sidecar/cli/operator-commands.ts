@@ -114,6 +114,19 @@ export async function showCommand(args: string[], io: CliIo): Promise<number> {
   return EXIT_OK;
 }
 
+/** Signs an operator statement: the given claims plus approver, a fresh nonce and a short validity. */
+export async function signOperatorStatement(
+  signer: ReturnType<typeof resolveSigner>,
+  claims: Record<string, unknown>,
+): Promise<string> {
+  const iat = Math.floor(Date.now() / 1000);
+  return signStatement(
+    { ...claims, approver: signer.approver, nonce: newNonce(), iat, exp: iat + STATEMENT_LIFETIME_SECONDS },
+    signer.key,
+    signer.alg,
+  );
+}
+
 export function resolveSigner(
   loaded: LoadedConfig,
   keyOpt: string | undefined,
@@ -201,20 +214,11 @@ export async function lockdownCommand(args: string[], io: CliIo): Promise<number
     throw new UsageError('usage: mailwarden lockdown on|off [--reason TEXT] [--principal AGENT]');
   const loaded = loadCliConfig(values.config, io.env);
   const signer = resolveSigner(loaded, values.key, values.approver, io.env);
-  const iat = Math.floor(Date.now() / 1000);
-  const jws = await signStatement(
-    {
-      lockdown: state === 'on',
-      ...(values.principal ? { scope: `principal:${values.principal}` } : {}),
-      reason: values.reason ?? (state === 'on' ? 'lockdown by operator' : 'lifted by operator'),
-      approver: signer.approver,
-      nonce: newNonce(),
-      iat,
-      exp: iat + STATEMENT_LIFETIME_SECONDS,
-    },
-    signer.key,
-    signer.alg,
-  );
+  const jws = await signOperatorStatement(signer, {
+    lockdown: state === 'on',
+    ...(values.principal ? { scope: `principal:${values.principal}` } : {}),
+    reason: values.reason ?? (state === 'on' ? 'lockdown by operator' : 'lifted by operator'),
+  });
   const r = await callOperator(operatorSocket(loaded), 'POST', '/v1/lockdown', { jws });
   if (r.status !== 200) throw new CheckFailed(errorLine(r.json));
   const out = r.json as { lockdown: boolean; scope: string };

@@ -11,7 +11,7 @@ import {
 } from '../content/index.ts';
 import type { GogExecutor } from '../exec/index.ts';
 import type { CompiledPolicy, LockdownState } from '../policy/index.ts';
-import type { Preflight, ProposalRow, StoredProposal } from '../proposals/index.ts';
+import type { ExecutionControls, Preflight, ProposalRow, StoredProposal } from '../proposals/index.ts';
 import type { StateDb } from '../state/index.ts';
 import { capsBucket, createFactGatherer, draftDigest, type GatheredFacts } from './facts.ts';
 import { createTaintStore } from './taint-store.ts';
@@ -27,24 +27,7 @@ export interface GuardDeps {
   readonly lockdown: (principal: string) => LockdownState;
 }
 
-/** What the content controls do around one execution. */
-export interface ExecutionControls {
-  /** Runs after the claim and before gog: the send-cap reservation. */
-  preflight(p: StoredProposal): Preflight;
-  /** What was approved is still what will leave: the draft as gog holds it now against the sealed digest. */
-  recheck(
-    p: StoredProposal,
-    bound: Sha256Digest | undefined,
-  ): Promise<{ ok: true } | { ok: false; code: string; message: string }>;
-  /**
-   * The parameters gog is actually given (read bounds applied), or a result that makes the call needless
-   * (a calendar window the policy clamps to nothing).
-   */
-  prepare(p: StoredProposal): { params: StoredProposal['params'] } | { result: unknown };
-  /** Filters what gog returned before anyone sees or stores it, and remembers what the agent read. */
-  filter(p: StoredProposal, result: unknown): unknown;
-}
-
+/** The guard implements the life cycle's ExecutionControls (proposals/service.ts). */
 export interface Guard {
   gather(p: StoredProposal): Promise<GatheredFacts>;
   readonly execution: ExecutionControls;
