@@ -171,7 +171,7 @@ async function passkeyView() {
           `Enrolled for ${location.origin}: ${here.map((p) => p.approver).join(', ')}.`,
         )
       : h('p', { class: 'hint' }, `No passkey is enrolled for ${location.origin} yet.`),
-    registered
+    ...(registered
       ? [
           h(
             'p',
@@ -194,7 +194,7 @@ async function passkeyView() {
             { class: 'buttons' },
             h('button', { type: 'button', id: 'create-passkey', onclick: create }, 'Create passkey'),
           ),
-        ],
+        ]),
   );
 }
 
