@@ -162,6 +162,10 @@ export const LockdownPayloadSchema = z.strictObject({
 export type LockdownPayload = z.infer<typeof LockdownPayloadSchema>;
 
 export const SignedStatementSchema = z.strictObject({ jws: z.string().min(1).max(16_384) });
+/** A decision made with a passkey: the browser's WebAuthn assertion (AuthenticationResponseJSON). */
+export const PasskeyStatementSchema = z.strictObject({ webauthn: z.record(z.string(), z.unknown()) });
+/** The body of POST /v1/proposals/:id/decisions: a signed statement, or a passkey assertion. */
+export const DecisionBodySchema = z.union([SignedStatementSchema, PasskeyStatementSchema]);
 
 export const PostureCheckSchema = z.object({
   id: z.string(),

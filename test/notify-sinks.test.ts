@@ -110,6 +110,7 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
+// Each test starts a real sidecar (and the last one two); on a loaded machine that alone can take seconds.
 describe('notification sinks on a real sidecar', () => {
   it('delivers a signed webhook, a command and an ntfy message, with no mail content, and records each attempt', async () => {
     const hook = await receiver((_req, res) => res.writeHead(204).end());
@@ -201,7 +202,7 @@ describe('notification sinks on a real sidecar', () => {
       ['hook', 'delivered', p.id],
       ['phone', 'delivered', p.id],
     ]);
-  });
+  }, 60_000);
 
   it('puts the subject in only when the owner opts in', async () => {
     const hook = await receiver((_req, res) => res.writeHead(200).end());
@@ -228,7 +229,7 @@ describe('notification sinks on a real sidecar', () => {
     expect(payload['subject']).toBe('Quarterly numbers, confidential');
     expect(payload['link']).toBeNull();
     expect(delivery!.body).not.toContain('4711');
-  });
+  }, 60_000);
 
   it('retries a failing sink with backoff, records every attempt and the give-up, and posture shows it', async () => {
     const hook = await receiver((_req, res) => res.writeHead(503).end());
@@ -290,7 +291,7 @@ describe('notification sinks on a real sidecar', () => {
       ['broken', 'http_503'],
       ['missing', 'spawn_ENOENT'],
     ]);
-  });
+  }, 60_000);
 });
 
 describe('a hanging sink', () => {

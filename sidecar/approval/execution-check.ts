@@ -6,6 +6,16 @@ import { type ProposalRow, unsealProposal } from '../proposals/index.ts';
 import type { StateDb } from '../state/index.ts';
 import type { ApproverKeyring } from './keys.ts';
 import { verifyStatement } from './statements.ts';
+import { PASSKEY_PREFIX, verifyPasskeyDecision } from './webauthn.ts';
+
+/** A passkey decision as kept in the approvals table; what no longer parses verifies as nothing. */
+function storedAssertion(text: string): unknown {
+  try {
+    return JSON.parse(text.slice(PASSKEY_PREFIX.length));
+  } catch {
+    return null;
+  }
+}
 
 export function quorumOf(policy: CompiledPolicy, row: Pick<ProposalRow, 'action'>): number {
   return policy.policy.approvals.quorum[ACTION_CLASS[row.action]];
@@ -44,10 +54,12 @@ export function createExecutionCheck(deps: ExecutionCheckDeps) {
     for (const r of rows) {
       if (r.decision !== 'approve') continue;
       // Expiry was checked when the statement arrived; here only the binding and the key matter.
-      const check = await verifyStatement(r.jws, DecisionPayloadSchema, deps.keyring, {
-        now: new Date(0),
-        skewSeconds: Number.MAX_SAFE_INTEGER,
-      });
+      const check = r.jws.startsWith(PASSKEY_PREFIX)
+        ? await verifyPasskeyDecision(storedAssertion(r.jws), (a) => deps.keyring.passkeyOf?.(a) ?? null)
+        : await verifyStatement(r.jws, DecisionPayloadSchema, deps.keyring, {
+            now: new Date(0),
+            skewSeconds: Number.MAX_SAFE_INTEGER,
+          });
       if (
         check.ok &&
         check.payload.proposalId === row.id &&

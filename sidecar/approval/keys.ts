@@ -3,6 +3,7 @@ import { createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync
 import { readFileSync } from 'node:fs';
 import type { ApproverEntry } from '../config/index.ts';
 import { MailwardenError } from '../errors.ts';
+import { type PasskeyCredential, readPasskeyCredential } from './webauthn.ts';
 
 export type ApprovalMode = 'eddsa' | 'hs256';
 
@@ -15,11 +16,25 @@ export interface ApproverKeyring {
   /** The verification key of an approver, or null when the approver is unknown or revoked. */
   keyOf(approver: string): KeyObject | null;
   readonly approvers: readonly string[];
+  /** The approver's enrolled passkey, or null (absent in keyrings built before passkeys existed). */
+  passkeyOf?(approver: string): PasskeyCredential | null;
 }
 
 export function loadApproverKeyring(mode: ApprovalMode, entries: readonly ApproverEntry[]): ApproverKeyring {
   const keys = new Map<string, KeyObject>();
+  const passkeys = new Map<string, PasskeyCredential>();
   for (const e of entries) {
+    if (e.webauthn) {
+      try {
+        passkeys.set(e.id, readPasskeyCredential(e.webauthn));
+      } catch (err) {
+        throw new ApproverKeyError(
+          'APPROVER_KEY_INVALID',
+          `approvals.approvers.${e.id}.webauthn: ${(err as Error).message}; enrol again with \`mailwarden approver add --webauthn\``,
+        );
+      }
+      if (!e.publicKey && !e.secret) continue;
+    }
     if (mode === 'eddsa') {
       if (!e.publicKey) {
         throw new ApproverKeyError(
@@ -52,7 +67,12 @@ export function loadApproverKeyring(mode: ApprovalMode, entries: readonly Approv
       keys.set(e.id, createSecretKey(raw));
     }
   }
-  return { mode, keyOf: (a) => keys.get(a) ?? null, approvers: [...keys.keys()] };
+  return {
+    mode,
+    keyOf: (a) => keys.get(a) ?? null,
+    passkeyOf: (a) => passkeys.get(a) ?? null,
+    approvers: [...new Set([...keys.keys(), ...passkeys.keys()])],
+  };
 }
 
 export function generateApproverKeyPair(): { privateKeyPem: string; publicKeyPem: string } {
@@ -109,5 +129,6 @@ export function createReloadingKeyring(
       return fresh().approvers;
     },
     keyOf: (a) => fresh().keyOf(a),
+    passkeyOf: (a) => fresh().passkeyOf?.(a) ?? null,
   };
 }

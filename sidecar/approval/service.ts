@@ -1,5 +1,10 @@
 // Applies signed operator decisions: bound to proposal id and hash, single-use nonces, quorum, evidence for every refusal.
-import { ACTION_CLASS, DecisionPayloadSchema, LockdownPayloadSchema } from '../../shared/index.ts';
+import {
+  ACTION_CLASS,
+  type DecisionPayload,
+  DecisionPayloadSchema,
+  LockdownPayloadSchema,
+} from '../../shared/index.ts';
 import { MailwardenError } from '../errors.ts';
 import type { EvidenceLog } from '../evidence/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
@@ -7,7 +12,17 @@ import { type ProposalRow, type ProposalService, toView, unsealProposal } from '
 import { durably, type StateDb } from '../state/index.ts';
 import { quorumOf } from './execution-check.ts';
 import type { ApproverKeyring } from './keys.ts';
-import { verifyStatement } from './statements.ts';
+import { type StatementCheck, verifyStatement } from './statements.ts';
+import { createSignCounts, PASSKEY_PREFIX, type PasskeyCheck, verifyPasskeyDecision } from './webauthn.ts';
+
+/** A decision made with a passkey in the console: the browser's assertion, whose challenge is the statement. */
+export interface PasskeyDecision {
+  readonly webauthn: unknown;
+}
+
+function passkeyVerified(check: StatementCheck<DecisionPayload> | PasskeyCheck) {
+  return check.ok && 'signCount' in check ? (check as Extract<PasskeyCheck, { ok: true }>) : null;
+}
 
 export class ApprovalError extends MailwardenError<'APPROVAL_REFUSED' | 'NOT_FOUND' | 'EVIDENCE_UNAVAILABLE'> {
   override readonly name = 'ApprovalError';
@@ -36,6 +51,8 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
   const allowedApprovers = new Set(deps.policy.policy.approvals.approvers);
 
   const quorumFor = (row: ProposalRow) => quorumOf(deps.policy, row);
+  const signCounts = createSignCounts(db, deps.now);
+  const passkeyOf = (approver: string) => deps.keyring.passkeyOf?.(approver) ?? null;
 
   async function refuse(
     proposalId: string | null,
@@ -58,11 +75,17 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     throw new ApprovalError('APPROVAL_REFUSED', message);
   }
 
-  async function decide(proposalId: string, jws: string): Promise<{ proposalId: string; outcome: string }> {
-    const check = await verifyStatement(jws, DecisionPayloadSchema, deps.keyring, {
-      now: deps.now(),
-      skewSeconds: deps.skewSeconds,
-    });
+  async function decide(
+    proposalId: string,
+    statement: string | PasskeyDecision,
+  ): Promise<{ proposalId: string; outcome: string }> {
+    const passkey = typeof statement === 'string' ? null : statement.webauthn;
+    const jws = typeof statement === 'string' ? statement : PASSKEY_PREFIX + JSON.stringify(passkey);
+    const time = { now: deps.now(), skewSeconds: deps.skewSeconds };
+    const check: StatementCheck<DecisionPayload> | PasskeyCheck =
+      typeof statement === 'string'
+        ? await verifyStatement(statement, DecisionPayloadSchema, deps.keyring, time)
+        : await verifyPasskeyDecision(passkey, passkeyOf, { time });
     if (!check.ok) return refuse(proposalId, check.approver, check.reason, `decision refused: ${check.message}`);
     const p = check.payload;
     if (p.proposalId !== proposalId) {
@@ -110,11 +133,30 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
         'decision refused: this signed statement was already used (replay)',
       );
     }
+    // A passkey's sign count must grow: an assertion from a cloned authenticator is refused.
+    const signed = passkeyVerified(check);
+    if (signed && !signCounts.advance(signed.credentialId, signed.signCount)) {
+      return refuse(
+        proposalId,
+        p.approver,
+        'sign_count_regression',
+        "decision refused: the passkey's signature counter went backwards (a cloned authenticator?); revoke and re-enrol it",
+      );
+    }
     try {
       await deps.evidence.append({
         type: 'approval_accepted',
         proposalId,
-        data: { approver: p.approver, decision: p.decision, hash: row.hash, nonce: p.nonce, jws },
+        data: {
+          approver: p.approver,
+          decision: p.decision,
+          hash: row.hash,
+          nonce: p.nonce,
+          // The full assertion, so `mailwarden evidence verify` re-checks it offline against the enrolled key.
+          ...(signed
+            ? { webauthn: signed.assertion, credentialId: signed.credentialId, signCount: signed.signCount }
+            : { jws }),
+        },
       });
     } catch {
       throw new ApprovalError(

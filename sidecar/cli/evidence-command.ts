@@ -1,7 +1,9 @@
 // `mailwarden evidence verify` (the evidence domain's verifier, fed the paths from the config) and
 // `mailwarden evidence acknowledge-gap` (a signed statement that closes an evidence gap found at start).
 
-import { evidenceVerifyCommand } from '../evidence/index.ts';
+import { type PasskeyCredential, readPasskeyCredential, verifyPasskeyDecision } from '../approval/index.ts';
+import type { ApproverEntry } from '../config/index.ts';
+import { evidenceVerifyCommand, type PasskeyRecheck } from '../evidence/index.ts';
 import { CheckFailed, type CliIo, EXIT_OK, loadCliConfig, parse, print, UsageError } from './io.ts';
 import { callOperator, errorLine } from './operator-client.ts';
 import { operatorSocket, resolveSigner, signOperatorStatement } from './operator-commands.ts';
@@ -9,6 +11,29 @@ import { operatorSocket, resolveSigner, signOperatorStatement } from './operator
 const USAGE =
   'usage: mailwarden evidence verify [--json] [--proposal ID] [--checkpoints DIR] [--state FILE] [--config FILE]\n' +
   '       mailwarden evidence acknowledge-gap ID --reason TEXT [--key FILE] [--approver ID] [--config FILE]';
+
+/** Offline re-check of passkey approvals against the credentials enrolled in the config. */
+function passkeyRecheck(approvers: readonly ApproverEntry[]): PasskeyRecheck {
+  const credentials = new Map<string, PasskeyCredential | null>();
+  const credentialOf = (id: string): PasskeyCredential | null => {
+    if (!credentials.has(id)) {
+      const file = approvers.find((a) => a.id === id)?.webauthn;
+      let cred: PasskeyCredential | null = null;
+      try {
+        cred = file ? readPasskeyCredential(file) : null;
+      } catch {
+        cred = null;
+      }
+      credentials.set(id, cred);
+    }
+    return credentials.get(id) ?? null;
+  };
+  return async (approver, assertion) => {
+    if (!credentialOf(approver)) return null;
+    const check = await verifyPasskeyDecision(assertion, credentialOf);
+    return check.ok ? { ok: true, statement: { ...check.payload } } : { ok: false, message: check.message };
+  };
+}
 
 export async function evidenceCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
@@ -35,6 +60,7 @@ export async function evidenceCommand(args: string[], io: CliIo): Promise<number
       dir: config.paths.evidenceDir,
       publicKeyPath: config.evidence.publicKey,
       approverKeyPaths,
+      passkeyCheck: passkeyRecheck(config.approvals.approvers),
       // SECURITY: exported checkpoints catch a log whose newest records were cut together with their checkpoints.
       ...(config.evidence.export?.dir ? { checkpointDirs: [config.evidence.export.dir] } : {}),
     },

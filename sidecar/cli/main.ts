@@ -25,8 +25,8 @@ usage:
   mailwarden evidence verify [--proposal ID] [--checkpoints DIR]
   mailwarden policy check FILE | policy explain FILE ACTION PARAMS_JSON
   mailwarden keygen [--out DIR] [--name NAME] | keygen --agent
-  mailwarden console [--listen HOST:PORT]
-  mailwarden approver add --id ID (--public-key FILE | --jwk JSON) | approver list
+  mailwarden console [--listen HOST:PORT] [--origin https://NAME]
+  mailwarden approver add --id ID (--public-key FILE | --jwk JSON | --webauthn JSON) | approver list
 
 Every command takes --json; commands that need a setup take --config FILE
 (default: $MAILWARDEN_CONFIG, then ./mailwarden.yaml).

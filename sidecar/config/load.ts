@@ -42,6 +42,7 @@ function resolvePaths(c: Config, base: string): Config {
         id: a.id,
         ...(a.publicKey !== undefined ? { publicKey: r(a.publicKey) } : {}),
         ...(a.secret !== undefined ? { secret: r(a.secret) } : {}),
+        ...(a.webauthn !== undefined ? { webauthn: r(a.webauthn) } : {}),
       })),
     },
     evidence: {
@@ -57,6 +58,16 @@ function resolvePaths(c: Config, base: string): Config {
             },
           }
         : {}),
+    },
+    notify: {
+      ...c.notify,
+      sinks: c.notify.sinks.map((s) =>
+        s.kind === 'webhook'
+          ? { ...s, secretFile: r(s.secretFile) }
+          : s.kind === 'ntfy' && s.tokenFile !== undefined
+            ? { ...s, tokenFile: r(s.tokenFile) }
+            : s,
+      ),
     },
     tokens: { ...c.tokens, ...(c.tokens.signingKey !== undefined ? { signingKey: ro(c.tokens.signingKey)! } : {}) },
   };

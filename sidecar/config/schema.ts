@@ -24,6 +24,8 @@ export const ApproverEntrySchema = z.strictObject({
   publicKey: PathSchema.optional(),
   /** Shared secret file, only in the weaker `hs256` mode. */
   secret: PathSchema.optional(),
+  /** An enrolled passkey (JSON written by `mailwarden approver add --webauthn`); decides from the console. */
+  webauthn: PathSchema.optional(),
 });
 
 const NotifySinkBase = {

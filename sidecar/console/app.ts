@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { setCookie } from 'hono/cookie';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
-import { ErrorBodySchema, PostureSchema, SignedStatementSchema } from '../../shared/index.ts';
+import { DecisionBodySchema, ErrorBodySchema, PostureSchema, SignedStatementSchema } from '../../shared/index.ts';
 import { CardAnswerSchema, DecisionAnswerSchema, LockdownAnswerSchema, ProposalListAnswerSchema } from './answers.ts';
 import type { ConsoleAssets } from './assets.ts';
 import {
@@ -18,6 +18,7 @@ import {
   SESSION_COOKIE,
   securityHeaders,
 } from './guards.ts';
+import { addPasskeyRoutes, type EnrolledPasskey } from './passkeys.ts';
 import { markRecipients } from './recipients.ts';
 import type { SessionStore } from './sessions.ts';
 
@@ -44,6 +45,13 @@ export interface ConsoleAppDeps {
   readonly approvers: () => string[];
   readonly enrolment: EnrolmentCheck;
   readonly sessionMaxAgeSeconds: number;
+  /**
+   * Further origins the console answers under besides http://<host>: http://localhost:<port> when bound to a
+   * loopback address (passkeys need a host name), and an origin given with --origin (e.g. a TLS tunnel).
+   */
+  readonly extraOrigins?: () => string[];
+  /** Passkeys enrolled in the config right now. */
+  readonly passkeys?: () => EnrolledPasskey[];
   /** Where unexpected errors go (the console's stderr); they never reach the browser. */
   readonly logError?: (err: unknown) => void;
 }
@@ -54,7 +62,9 @@ const JwkXSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
 
 export function createConsoleApp(deps: ConsoleAppDeps): Hono<ConsoleEnv> {
   const app = new Hono<ConsoleEnv>();
-  const origin = () => `http://${deps.host()}`;
+  const origins = () => [`http://${deps.host()}`, ...(deps.extraOrigins?.() ?? [])];
+  const hostOf = (origin: string) => new URL(origin).host;
+  const originOf = (host: string) => origins().find((o) => hostOf(o).toLowerCase() === host.toLowerCase()) ?? null;
 
   app.onError((err, c) => {
     deps.logError?.(err);
@@ -62,7 +72,10 @@ export function createConsoleApp(deps: ConsoleAppDeps): Hono<ConsoleEnv> {
   });
   app.notFound((c) => errorJson(c, 404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));
   app.use('*', securityHeaders());
-  app.use('*', hostCheck(deps.host));
+  app.use(
+    '*',
+    hostCheck(() => origins().map(hostOf)),
+  );
   app.use('*', refuseBearer());
 
   app.get('/login', (c) => {
@@ -87,7 +100,7 @@ export function createConsoleApp(deps: ConsoleAppDeps): Hono<ConsoleEnv> {
   app.get('/favicon.ico', (c) => c.body(null, 204));
 
   app.use('*', requireSession(deps.sessions));
-  app.use('*', csrfCheck(deps.sessions, origin));
+  app.use('*', csrfCheck(deps.sessions, origins));
   app.use(
     '/api/*',
     bodyLimit({
@@ -190,14 +203,22 @@ export function createConsoleApp(deps: ConsoleAppDeps): Hono<ConsoleEnv> {
   const statementOf = async (c: Context<ConsoleEnv>) =>
     SignedStatementSchema.safeParse(await c.req.json().catch(() => null));
 
-  // SECURITY: the signed statement is forwarded byte for byte; the console cannot sign, only carry.
+  // SECURITY: the signed statement or passkey assertion is forwarded as it is; the console cannot sign, only carry.
   app.post('/api/proposals/:id/decisions', async (c) => {
     const id = ProposalIdSchema.safeParse(c.req.param('id'));
     if (!id.success) return errorJson(c, 400, 'INVALID_INPUT', 'id: not a proposal id');
-    const body = await statementOf(c);
-    if (!body.success) return errorJson(c, 400, 'INVALID_INPUT', 'body: must be {"jws": "<compact JWS>"}');
+    const body = DecisionBodySchema.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) {
+      return errorJson(
+        c,
+        400,
+        'INVALID_INPUT',
+        'body: must be {"jws": "<compact JWS>"} or {"webauthn": {<assertion>}}',
+      );
+    }
     const path = `/v1/proposals/${encodeURIComponent(id.data)}/decisions`;
-    const a = await ask(c, DecisionAnswerSchema, 'POST', path, { jws: body.data.jws });
+    const forward = 'jws' in body.data ? { jws: body.data.jws } : { webauthn: body.data.webauthn };
+    const a = await ask(c, DecisionAnswerSchema, 'POST', path, forward);
     return a.ok ? c.json(a.data) : a.response;
   });
 
@@ -219,6 +240,12 @@ export function createConsoleApp(deps: ConsoleAppDeps): Hono<ConsoleEnv> {
     if (!id.success || !x.success)
       return errorJson(c, 400, 'INVALID_INPUT', 'id and x: an approver id and an Ed25519 JWK "x"');
     return c.json(deps.enrolment(id.data, x.data));
+  });
+
+  addPasskeyRoutes(app, {
+    originOf,
+    enrolled: () => deps.passkeys?.() ?? [],
+    configFile: deps.configFile,
   });
 
   return app;

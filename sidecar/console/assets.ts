@@ -16,6 +16,7 @@ export interface ConsoleAssets {
 const FILES: Readonly<Record<string, string>> = {
   'app.js': 'text/javascript; charset=utf-8',
   'signer.js': 'text/javascript; charset=utf-8',
+  'passkey.js': 'text/javascript; charset=utf-8',
   'views.js': 'text/javascript; charset=utf-8',
   'card.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',

@@ -48,11 +48,12 @@ export function securityHeaders(): MiddlewareHandler {
  * SECURITY: DNS rebinding defence. A page on another site that rebinds its name to 127.0.0.1 reaches this
  * server with its own name in Host; only the exact host:port the console is bound to is served.
  */
-export function hostCheck(expectedHost: () => string): MiddlewareHandler {
+export function hostCheck(expectedHosts: () => readonly string[]): MiddlewareHandler {
   return async (c, next) => {
-    const host = c.req.header('host');
-    if (host === undefined || host.toLowerCase() !== expectedHost().toLowerCase()) {
-      return errorJson(c, 421, 'WRONG_HOST', `this console answers only as http://${expectedHost()}/`);
+    const host = c.req.header('host')?.toLowerCase();
+    const hosts = expectedHosts();
+    if (host === undefined || !hosts.some((h) => h.toLowerCase() === host)) {
+      return errorJson(c, 421, 'WRONG_HOST', `this console answers only as http://${hosts[0]}/`);
     }
     return next();
   };
@@ -103,12 +104,16 @@ export function requireSession(sessions: SessionStore): MiddlewareHandler<Consol
  * SECURITY: every state change is a POST from the console's own origin, with the session's CSRF token in a
  * header (which a cross-site form cannot set) and a JSON body.
  */
-export function csrfCheck(sessions: SessionStore, expectedOrigin: () => string): MiddlewareHandler<ConsoleEnv> {
+export function csrfCheck(
+  sessions: SessionStore,
+  expectedOrigins: () => readonly string[],
+): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     if (c.req.method !== 'POST') return errorJson(c, 403, 'FORBIDDEN', 'only GET and POST are served');
-    if (c.req.header('origin') !== expectedOrigin()) {
-      return errorJson(c, 403, 'BAD_ORIGIN', `requests that change anything must come from ${expectedOrigin()}`);
+    const origin = c.req.header('origin');
+    if (origin === undefined || !expectedOrigins().includes(origin)) {
+      return errorJson(c, 403, 'BAD_ORIGIN', `requests that change anything must come from ${expectedOrigins()[0]}`);
     }
     if (!sessions.checkCsrf(c.get('session'), c.req.header(CSRF_HEADER))) {
       return errorJson(c, 403, 'BAD_CSRF_TOKEN', `missing or wrong ${CSRF_HEADER} header; reload the console`);

@@ -3,11 +3,13 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { readPasskeyCredential } from '../approval/index.ts';
 import { callOperator } from '../cli/index.ts';
 import { type LoadedConfig, loadConfig } from '../config/index.ts';
 import { MailwardenError } from '../errors.ts';
 import { createConsoleApp } from './app.ts';
 import { loadConsoleAssets } from './assets.ts';
+import type { EnrolledPasskey } from './passkeys.ts';
 import { createSessionStore } from './sessions.ts';
 
 export class ConsoleError extends MailwardenError<'CONSOLE_LISTEN_FAILED'> {
@@ -58,10 +60,35 @@ function enrolmentOf(configFile: string, id: string, x: string): { configured: b
   }
 }
 
+/** The passkeys enrolled in the config right now; an unreadable one is left out (the sidecar reports it). */
+function enrolledPasskeys(configFile: string): EnrolledPasskey[] {
+  let approvers: { id: string; webauthn?: string | undefined }[];
+  try {
+    approvers = loadConfig(configFile).config.approvals.approvers;
+  } catch {
+    return [];
+  }
+  return approvers.flatMap((a) => {
+    if (!a.webauthn) return [];
+    try {
+      const cred = readPasskeyCredential(a.webauthn);
+      return [{ approver: a.id, credentialId: cred.credentialId, rpId: cred.rpId, origins: cred.origins }];
+    } catch {
+      return [];
+    }
+  });
+}
+
 export async function startConsole(
   loaded: LoadedConfig,
   listen: ListenAddress,
-  opts: { operatorSocket: string; now?: () => number; logError?: (err: unknown) => void },
+  opts: {
+    operatorSocket: string;
+    now?: () => number;
+    logError?: (err: unknown) => void;
+    /** An extra origin the console is reached under, e.g. https://host.tailnet.example through a TLS tunnel. */
+    origin?: string;
+  },
 ): Promise<ConsoleHandle> {
   const sessionMaxAgeSeconds = 8 * 3600;
   const sessions = createSessionStore({
@@ -69,6 +96,7 @@ export async function startConsole(
     ...(opts.now ? { now: opts.now } : {}),
   });
   let boundHost = '';
+  let boundPort = 0;
   const app = createConsoleApp({
     sessions,
     operator: (method, path, body) => callOperator(opts.operatorSocket, method, path, body),
@@ -84,6 +112,12 @@ export async function startConsole(
       }
     },
     enrolment: (id, x) => enrolmentOf(loaded.file, id, x),
+    extraOrigins: () => [
+      // Passkeys need a host name: a console bound to a loopback address also answers as localhost.
+      ...(isLoopback(listen.host) && listen.host !== 'localhost' ? [`http://localhost:${boundPort}`] : []),
+      ...(opts.origin ? [opts.origin] : []),
+    ],
+    passkeys: () => enrolledPasskeys(loaded.file),
     sessionMaxAgeSeconds,
     ...(opts.logError ? { logError: opts.logError } : {}),
   });
@@ -99,6 +133,7 @@ export async function startConsole(
     );
   });
   const port = (server.address() as AddressInfo).port;
+  boundPort = port;
   // Browsers leave the default port out of Host, so on port 80 the host alone is what they send.
   boundHost = port === 80 ? hostForUrl(listen.host) : `${hostForUrl(listen.host)}:${port}`;
   const url = `http://${boundHost}/`;

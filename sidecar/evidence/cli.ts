@@ -2,7 +2,7 @@
 import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseEd25519PublicKey } from './keys.ts';
-import { type VerifyReport, verifyEvidence } from './verify.ts';
+import { type PasskeyRecheck, type VerifyReport, verifyEvidence } from './verify.ts';
 
 export interface CliIo {
   readonly stdout: (s: string) => void;
@@ -14,6 +14,8 @@ export interface EvidenceCliPaths {
   readonly dir: string;
   readonly publicKeyPath: string | null;
   readonly approverKeyPaths?: Readonly<Record<string, string>>;
+  /** Re-checks passkey approvals against the enrolled credentials. */
+  readonly passkeyCheck?: PasskeyRecheck;
   /** Where exported checkpoints are kept (the directory sink's target), checked along with the log. */
   readonly checkpointDirs?: readonly string[];
   /** Logs smaller than this show no progress bar (default 8 MiB). */
@@ -77,6 +79,7 @@ export async function evidenceVerifyCommand(
         dir: paths.dir,
         publicKey,
         approverKeys,
+        ...(paths.passkeyCheck ? { passkeyCheck: paths.passkeyCheck } : {}),
         externalCheckpoints: checkpointDirs,
         ...(proposalId === undefined ? {} : { proposalId }),
         ...(bar ? { onProgress: bar.update } : {}),

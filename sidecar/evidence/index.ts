@@ -24,6 +24,7 @@ export type {
 } from './types.ts';
 export {
   type BadRecord,
+  type PasskeyRecheck,
   type ProposalTrail,
   type TamperReason,
   type TrailRecord,

@@ -47,10 +47,21 @@ export type VerifyReport =
   | ({ readonly verdict: 'tampered'; readonly firstBad: BadRecord } & VerifySummary)
   | { readonly verdict: 'cannot_verify'; readonly reason: string };
 
+/**
+ * Re-verifies a recorded passkey assertion against the approver's enrolled public key: the statement it signed,
+ * or a refusal, or null when no passkey is known for that approver.
+ */
+export type PasskeyRecheck = (
+  approver: string,
+  assertion: unknown,
+) => Promise<{ ok: true; statement: Record<string, unknown> } | { ok: false; message: string } | null>;
+
 export interface VerifyEvidenceOptions {
   readonly dir: string;
   readonly publicKey: KeyObject | null;
   readonly approverKeys?: ReadonlyMap<string, KeyObject>;
+  /** Re-checks a passkey approval (a WebAuthn assertion) offline; without it such approvals stay unchecked. */
+  readonly passkeyCheck?: PasskeyRecheck;
   readonly proposalId?: string;
   /** Directories of exported checkpoints (e.g. a directory sink's target) to hold the log against. */
   readonly externalCheckpoints?: readonly string[];
@@ -105,7 +116,7 @@ export async function verifyEvidence(opts: VerifyEvidenceOptions): Promise<Verif
     );
   }
   if (scan.skippedSegments.length > 0) warnings.push(`segments already covered by the anchor: ${scan.skippedSegments}`);
-  const approvals = await checkApprovals(scan.approvals, opts.approverKeys ?? new Map());
+  const approvals = await checkApprovals(scan.approvals, opts.approverKeys ?? new Map(), opts.passkeyCheck);
   if (approvals.unchecked > 0)
     warnings.push(`${approvals.unchecked} approval(s) not re-verified (approver key unknown)`);
   const latest = scan.checkpoints.at(-1) ?? null;
@@ -190,28 +201,40 @@ function buildTrail(
 async function checkApprovals(
   found: readonly LocatedRecord[],
   keys: ReadonlyMap<string, KeyObject>,
+  passkeyCheck: PasskeyRecheck | undefined,
 ): Promise<{ verified: number; unchecked: number; bad: BadRecord | null }> {
   let verified = 0;
   let unchecked = 0;
   for (const { record: r, file, line } of found) {
     const jws = r.data['jws'];
+    const assertion = r.data['webauthn'];
     const approver = r.data['approver'];
     const key = typeof approver === 'string' ? keys.get(approver) : undefined;
-    if (typeof jws !== 'string' || !key) {
-      unchecked++;
-      continue;
-    }
     const fail = (message: string) => ({
       verified,
       unchecked,
       bad: { file, line, seq: r.seq, reason: 'bad_signature' as const, message },
     });
     let payload: unknown;
-    try {
-      const result = await compactVerify(jws, key, { algorithms: ['EdDSA', 'Ed25519'] });
-      payload = JSON.parse(new TextDecoder().decode(result.payload));
-    } catch (err) {
-      return fail(`the approval by ${approver} does not verify: ${(err as Error).message}`);
+    if (assertion !== undefined && typeof approver === 'string' && passkeyCheck) {
+      const result = await passkeyCheck(approver, assertion);
+      if (result === null) {
+        unchecked++;
+        continue;
+      }
+      if (!result.ok) return fail(`the passkey approval by ${approver} does not verify: ${result.message}`);
+      payload = result.statement;
+    } else {
+      if (typeof jws !== 'string' || !key) {
+        unchecked++;
+        continue;
+      }
+      try {
+        const result = await compactVerify(jws, key, { algorithms: ['EdDSA', 'Ed25519'] });
+        payload = JSON.parse(new TextDecoder().decode(result.payload));
+      } catch (err) {
+        return fail(`the approval by ${approver} does not verify: ${(err as Error).message}`);
+      }
     }
     // The signature must also be about this record: same approver, same proposal, an approval.
     const p = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;

@@ -1,14 +1,23 @@
 // Routes of operator.sock: review proposals, submit signed decisions and lockdown statements, read posture.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { describeIssue, type Posture, ProposalStatusSchema, SignedStatementSchema } from '../../shared/index.ts';
+import {
+  DecisionBodySchema,
+  describeIssue,
+  type Posture,
+  ProposalStatusSchema,
+  SignedStatementSchema,
+} from '../../shared/index.ts';
 import { type ProposalService, toView } from '../proposals/index.ts';
 import { type AppEnv, correlation, jsonBodies, notFound, readJson } from './common.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
 
 export interface OperatorDecisions {
   /** Verify a signed decision and apply it; returns the proposal after the decision. */
-  decide(proposalId: string, jws: string): Promise<{ proposalId: string; outcome: string }>;
+  decide(
+    proposalId: string,
+    statement: string | { webauthn: unknown },
+  ): Promise<{ proposalId: string; outcome: string }>;
   /** Verify a signed lockdown statement and apply it. */
   lockdown(jws: string): Promise<{ lockdown: boolean; scope: string }>;
   /** The approval card: everything a person needs to decide. */
@@ -55,9 +64,12 @@ export function createOperatorApp(deps: OperatorAppDeps): Hono<AppEnv> {
   app.get('/v1/proposals/:id', async (c) => c.json({ card: await deps.decisions.card(c.req.param('id')) }));
 
   app.post('/v1/proposals/:id/decisions', async (c) => {
-    const body = SignedStatementSchema.safeParse(await readJson(c));
-    if (!body.success) throw new HttpError('INVALID_INPUT', describeIssue(body.error).message);
-    const result = await deps.decisions.decide(c.req.param('id'), body.data.jws);
+    const body = DecisionBodySchema.safeParse(await readJson(c));
+    if (!body.success) {
+      throw new HttpError('INVALID_INPUT', 'body: must be {"jws": "<compact JWS>"} or {"webauthn": {<assertion>}}');
+    }
+    const statement = 'jws' in body.data ? body.data.jws : { webauthn: body.data.webauthn };
+    const result = await deps.decisions.decide(c.req.param('id'), statement);
     const rec = deps.proposals.load(result.proposalId);
     return c.json({ outcome: result.outcome, ...(rec ? { proposal: toView(rec) } : {}) });
   });

@@ -11,6 +11,7 @@ import {
   type ApproverKeyring,
   generateApproverKeyPair,
   newNonce,
+  type PasskeyCredential,
   signStatement,
 } from '../../sidecar/approval/index.ts';
 import {
@@ -85,6 +86,8 @@ export interface CoreOptions {
   readonly approverCount?: number;
   /** A real gog executor (e.g. over the fake gog) instead of the counting one; with an owner, the guard runs. */
   readonly gog?: { readonly executor: GogExecutor; readonly owner: string };
+  /** Passkeys enrolled besides the Ed25519 approvers, by approver id. */
+  readonly passkeys?: ReadonlyMap<string, PasskeyCredential>;
 }
 
 export async function createCore(opts: CoreOptions = {}): Promise<Core> {
@@ -117,8 +120,9 @@ export async function createCore(opts: CoreOptions = {}): Promise<Core> {
   });
   const keyring: ApproverKeyring = {
     mode: 'eddsa',
-    approvers: approvers.map((a) => a.id),
+    approvers: [...approvers.map((a) => a.id), ...(opts.passkeys?.keys() ?? [])],
     keyOf: (id) => approvers.find((a) => a.id === id)?.publicKey ?? null,
+    passkeyOf: (id) => opts.passkeys?.get(id) ?? null,
   };
   const { proposals, approvals } = createAppCore({
     db,

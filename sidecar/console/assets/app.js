@@ -1,5 +1,6 @@
 // The console page: session bootstrap, routing between views, and the pending, history, posture and key views.
 import { renderCard } from './card.js';
+import { createPasskey, passkeysAvailable, usableHere } from './passkey.js';
 import { createSigner, cryptoAvailable, forgetSigner, loadSigner, signLockdown } from './signer.js';
 import { age, countdown, h, proposalItem } from './views.js';
 
@@ -103,9 +104,97 @@ async function historyView(auto) {
 }
 
 async function cardView(id) {
-  const data = await api(`/api/proposals/${encodeURIComponent(id)}`);
+  const [data, keys] = await Promise.all([api(`/api/proposals/${encodeURIComponent(id)}`), api('/api/passkeys')]);
+  const passkeys = passkeysAvailable() ? usableHere(keys.passkeys) : [];
   main.replaceChildren(
-    renderCard(data, { api, say, signer: () => (enrolled ? signer : null), refresh: () => route(false) }),
+    renderCard(data, {
+      api,
+      say,
+      signer: () => (enrolled ? signer : null),
+      passkeys: () => passkeys,
+      refresh: () => route(false),
+    }),
+  );
+}
+
+let registered = null;
+async function passkeyView() {
+  const { passkeys } = await api('/api/passkeys');
+  const here = usableHere(passkeys);
+  if (!passkeysAvailable()) {
+    show(
+      'Passkey',
+      h(
+        'p',
+        { class: 'error' },
+        `This page cannot use passkeys: open the console as http://localhost:PORT or through an HTTPS tunnel (see docs/console.md), not as ${location.origin}.`,
+      ),
+    );
+    return;
+  }
+  const id = h('input', {
+    id: 'passkey-approver',
+    name: 'approver',
+    type: 'text',
+    required: true,
+    value: 'owner-phone',
+    pattern: '[a-z0-9][a-z0-9_.\\-]{0,63}',
+    autocomplete: 'off',
+  });
+  const create = async () => {
+    if (!id.checkValidity()) return say('The approver id takes lower-case letters, digits and _.- only.', true);
+    try {
+      const { options } = await api('/api/passkeys/registration-options', {
+        method: 'POST',
+        body: { approver: id.value },
+      });
+      const response = await createPasskey(options);
+      registered = await api('/api/passkeys/registration', { method: 'POST', body: { response } });
+      say('Passkey created. Enrol it on the command line.');
+    } catch (err) {
+      say(`No passkey created: ${err.message}`, true);
+    }
+    await route(false);
+  };
+  const enrolledNow = registered ? here.some((p) => p.credentialId === registered.enrolment.credentialId) : false;
+  show(
+    'Passkey',
+    h(
+      'p',
+      {},
+      'A passkey lets you approve from this device with a fingerprint, face or PIN. Its private key never leaves the authenticator.',
+    ),
+    here.length > 0
+      ? h(
+          'p',
+          { id: 'passkeys-here', class: 'ok' },
+          `Enrolled for ${location.origin}: ${here.map((p) => p.approver).join(', ')}.`,
+        )
+      : h('p', { class: 'hint' }, `No passkey is enrolled for ${location.origin} yet.`),
+    ...(registered
+      ? [
+          h(
+            'p',
+            { id: 'passkey-enrolment', class: enrolledNow ? 'ok' : 'alert' },
+            enrolledNow
+              ? `Enrolled: the sidecar accepts the passkey of “${registered.approver}”.`
+              : 'Not enrolled yet: run the command below on the machine that runs the sidecar.',
+          ),
+          h('pre', { id: 'passkey-command', class: 'copy' }, registered.command),
+          h(
+            'div',
+            { class: 'buttons' },
+            h('button', { type: 'button', id: 'check-passkey', onclick: () => route(false) }, 'Check enrolment'),
+          ),
+        ]
+      : [
+          h('div', { class: 'field' }, h('label', { for: 'passkey-approver' }, 'Approver id'), id),
+          h(
+            'div',
+            { class: 'buttons' },
+            h('button', { type: 'button', id: 'create-passkey', onclick: create }, 'Create passkey'),
+          ),
+        ]),
   );
 }
 
@@ -307,13 +396,15 @@ async function route(focus = true, auto = false) {
     else if (name === 'history') await historyView(auto);
     else if (name === 'posture') await postureView();
     else if (name === 'key') await keyView();
+    else if (name === 'passkey') await passkeyView();
     else await pendingView(auto);
   } catch (err) {
     show('Something went wrong', h('p', { class: 'error' }, err.message));
   }
   if (focus) (document.getElementById('view-title') ?? document.getElementById('card-title'))?.focus();
   // Lists refresh themselves; a card does not, so it never changes under the reader's eyes.
-  if (!m && name !== 'key' && name !== 'posture') timer = setTimeout(() => route(false, true), 5000);
+  if (!m && name !== 'key' && name !== 'posture' && name !== 'passkey')
+    timer = setTimeout(() => route(false, true), 5000);
   if (name === 'key' && signer && !enrolled) timer = setTimeout(() => route(false), 3000);
 }
 

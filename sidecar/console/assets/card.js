@@ -1,4 +1,5 @@
 // The approval card: everything a person needs to decide, and the approve/reject buttons that sign in the browser.
+import { passkeyDecision } from './passkey.js';
 import { signDecision } from './signer.js';
 import { bodyBlock, diffBlock, expiryEl, h, humanSize, recipientTable, statusBadge, whyAsked } from './views.js';
 
@@ -157,16 +158,19 @@ export function renderCard(data, ctx) {
   const approvals = Array.isArray(card.approvals) ? card.approvals : [];
   const body = typeof p.body === 'string' ? p.body : typeof p.description === 'string' ? p.description : null;
 
-  const decide = async (decision, button) => {
+  /** `passkey` decides with that passkey; without it, the browser's Ed25519 signing key signs. */
+  const decide = async (decision, button, passkey) => {
     const signer = ctx.signer();
-    if (!signer) return;
+    if (!signer && !passkey) return;
     for (const b of document.querySelectorAll('.decide button')) b.disabled = true;
     button.setAttribute('aria-busy', 'true');
     try {
-      const jws = await signDecision(signer, card, decision);
+      const body = passkey
+        ? { webauthn: await passkeyDecision(passkey, card, decision) }
+        : { jws: await signDecision(signer, card, decision) };
       const out = await ctx.api(`/api/proposals/${encodeURIComponent(card.id)}/decisions`, {
         method: 'POST',
-        body: { jws },
+        body,
       });
       ctx.say(
         `${decision === 'approve' ? 'Approved' : 'Rejected'}: ${out.outcome}; the proposal is now ${out.proposal?.status ?? 'unknown'}.`,
@@ -177,35 +181,82 @@ export function renderCard(data, ctx) {
     await ctx.refresh();
   };
 
+  const passkeys = ctx.passkeys ? ctx.passkeys() : [];
   let decideArea;
   if (!pending) decideArea = h('p', {}, 'This proposal is decided; nothing to sign.');
   else if (!intact)
     decideArea = h('p', { class: 'error' }, `Integrity check failed (${card.integrity}); do not approve it.`);
-  else if (!ctx.signer())
-    decideArea = h('p', {}, 'To decide, ', h('a', { href: '#/key' }, 'create and enrol a signing key'), ' first.');
+  else if (!ctx.signer() && passkeys.length === 0)
+    decideArea = h(
+      'p',
+      {},
+      'To decide, ',
+      h('a', { href: '#/passkey' }, 'enrol a passkey'),
+      ' or ',
+      h('a', { href: '#/key' }, 'create and enrol a signing key'),
+      ' first.',
+    );
   else {
     decideArea = h(
       'div',
       { class: 'decide' },
-      h(
-        'p',
-        {},
-        `You sign as approver “${ctx.signer().approver}”. The statement binds this proposal's hash and is valid for 5 minutes.`,
-      ),
-      h(
-        'div',
-        { class: 'buttons' },
-        h(
-          'button',
-          { type: 'button', class: 'approve', id: 'approve', onclick: (e) => decide('approve', e.currentTarget) },
-          'Approve',
-        ),
-        h(
-          'button',
-          { type: 'button', class: 'reject', id: 'reject', onclick: (e) => decide('reject', e.currentTarget) },
-          'Reject',
-        ),
-      ),
+      passkeys.map((pk, i) => {
+        const suffix = i === 0 ? '' : `-${i}`;
+        return [
+          h(
+            'p',
+            {},
+            `Decide as approver “${pk.approver}” with your passkey (fingerprint, face or PIN). It signs this proposal's hash and is valid for 5 minutes.`,
+          ),
+          h(
+            'div',
+            { class: 'buttons' },
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'approve',
+                id: `approve-passkey${suffix}`,
+                onclick: (e) => decide('approve', e.currentTarget, pk),
+              },
+              'Approve with passkey',
+            ),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'reject',
+                id: `reject-passkey${suffix}`,
+                onclick: (e) => decide('reject', e.currentTarget, pk),
+              },
+              'Reject with passkey',
+            ),
+          ),
+        ];
+      }),
+      ctx.signer()
+        ? [
+            h(
+              'p',
+              {},
+              `You sign as approver “${ctx.signer().approver}”. The statement binds this proposal's hash and is valid for 5 minutes.`,
+            ),
+            h(
+              'div',
+              { class: 'buttons' },
+              h(
+                'button',
+                { type: 'button', class: 'approve', id: 'approve', onclick: (e) => decide('approve', e.currentTarget) },
+                'Approve',
+              ),
+              h(
+                'button',
+                { type: 'button', class: 'reject', id: 'reject', onclick: (e) => decide('reject', e.currentTarget) },
+                'Reject',
+              ),
+            ),
+          ]
+        : '',
     );
   }
 
