@@ -13,8 +13,9 @@ export function correlation(): MiddlewareHandler<AppEnv> {
     const given = c.req.header('x-correlation-id');
     const id = given && CORRELATION.test(given) ? given : randomUUID();
     c.set('correlationId', id);
-    await next();
+    // Set before the handler runs: a header added to a finished answer makes Hono rebuild it as a stream.
     c.header('x-correlation-id', id);
+    await next();
   };
 }
 
