@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { describeIssue, type Posture, ProposalStatusSchema, SignedStatementSchema } from '../../shared/index.ts';
 import { type ProposalService, toView } from '../proposals/index.ts';
+import { storageErrorCode } from '../state/index.ts';
 import { type AppEnv, correlation, jsonBodies, notFound, readJson } from './common.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
 
@@ -50,7 +51,30 @@ export function createOperatorApp(deps: OperatorAppDeps): Hono<AppEnv> {
   app.post('/v1/proposals/:id/decisions', async (c) => {
     const body = SignedStatementSchema.safeParse(await readJson(c));
     if (!body.success) throw new HttpError('INVALID_INPUT', describeIssue(body.error).message);
-    const result = await deps.decisions.decide(c.req.param('id'), body.data.jws);
+    const id = c.req.param('id');
+    const before = deps.proposals.load(id)?.row.status;
+    let result: { proposalId: string; outcome: string };
+    try {
+      result = await deps.decisions.decide(id, body.data.jws);
+    } catch (err) {
+      // INVARIANT: never a 5xx for a decision that took effect. A storage failure after the decision was
+      // committed (e.g. while starting the execution) is answered with what the state really says.
+      const after = storageErrorCode(err) !== null ? deps.proposals.load(id) : undefined;
+      if (!after || after.row.status === before) throw err;
+      deps.log('error', 'decision applied, then a storage failure', { err, proposalId: id });
+      const claimed = after.row.exec_state !== 'none';
+      const next =
+        after.row.status !== 'approved'
+          ? ''
+          : claimed
+            ? ' Its execution had been claimed, so it will never run again; at the next start it becomes outcome_unknown and the evidence log shows whether gog ran'
+            : ' It runs once the state database can be written again, at the latest at the next start';
+      return c.json({
+        outcome: after.row.status,
+        proposal: toView(after),
+        warning: `the decision was recorded, then storage failed (${storageErrorCode(err)}); the proposal is ${after.row.status}.${next}`,
+      });
+    }
     const rec = deps.proposals.load(result.proposalId);
     return c.json({ outcome: result.outcome, ...(rec ? { proposal: toView(rec) } : {}) });
   });
