@@ -27,6 +27,11 @@ export interface OperatorAppDeps {
 const ListQuerySchema = z.object({
   status: ProposalStatusSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
+  cursor: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, 'must be the nextCursor of a previous page')
+    .transform(Number)
+    .optional(),
 });
 
 export function createOperatorApp(deps: OperatorAppDeps): Hono<AppEnv> {
@@ -39,10 +44,13 @@ export function createOperatorApp(deps: OperatorAppDeps): Hono<AppEnv> {
   app.get('/v1/proposals', (c) => {
     const q = ListQuerySchema.safeParse(c.req.query());
     if (!q.success) throw new HttpError('INVALID_INPUT', describeIssue(q.error).message);
-    const rows = deps.proposals.list(q.data.status ?? null, q.data.limit);
+    const page = deps.proposals.page(q.data.status ?? null, q.data.limit, q.data.cursor ?? null);
     return c.json({
-      proposals: rows.map((rec) => ({ ...toView(rec), principal: rec.row.principal })),
+      proposals: page.items.map((rec) => ({ ...toView(rec), principal: rec.row.principal })),
       lockdowns: deps.proposals.lockdowns.list(),
+      // Never a silent cap: how many older ones there are, and the cursor that shows them.
+      more: page.more,
+      nextCursor: page.nextCursor === null ? null : String(page.nextCursor),
     });
   });
 

@@ -522,6 +522,10 @@ export function createProposalService(deps: ProposalServiceDeps) {
     recoverAfterCrash,
     list: (status: ProposalStatus | null, limit = 200) =>
       repo.list(status, limit).map((row) => ({ row, decision: decisionOf(row) })),
+    page: (status: ProposalStatus | null, limit: number, before: number | null) => {
+      const p = repo.page(status, limit, before);
+      return { ...p, items: p.rows.map((row) => ({ row, decision: decisionOf(row) })) };
+    },
     repo,
     lockdowns,
     record,
