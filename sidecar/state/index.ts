@@ -1,5 +1,6 @@
 // SQLite state: opening, migrations.
 
+export { startWalCheckpointer, type WalCheckpointer } from './checkpointer.ts';
 export type { Migration, OpenStateOptions, StateDb } from './database.ts';
 export {
   DEFAULT_BUSY_TIMEOUT_MS,
