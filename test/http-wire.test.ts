@@ -88,6 +88,9 @@ describe("requests Node's HTTP parser refuses", () => {
       'NOT_FOUND',
     ],
     ['CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 404, 'NOT_FOUND'],
+    ['a request without Host', 'GET /missing HTTP/1.1\r\n\r\n', 404, 'NOT_FOUND'],
+    ['an asterisk request target', 'OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'BAD_REQUEST'],
+    ['an absolute request target', 'GET http://example.com/ok HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'BAD_REQUEST'],
     ['an unknown method', 'BREW /ok HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'BAD_REQUEST'],
     ['a broken request line', 'GET /ok HTTP/9\r\n\r\n', 400, 'BAD_REQUEST'],
     ['a bad header', 'GET /ok HTTP/1.1\r\nHo st: x\r\n\r\n', 400, 'BAD_REQUEST'],
@@ -102,5 +105,16 @@ describe("requests Node's HTTP parser refuses", () => {
     expect(res.status).toBe(status);
     expect(res.headers).toMatch(/content-type: application\/json/i);
     expect(res.body).toMatchObject({ error: { code, message: expect.stringMatching(/\w/) } });
+  });
+});
+
+describe('lone UTF-16 surrogates', () => {
+  it('are refused with 400 INVALID_INPUT naming the field, in values and keys, at any depth', async () => {
+    const { loneSurrogateAt } = await import('../sidecar/http/common.ts');
+    expect(loneSurrogateAt({ params: { body: 'a\ud800' } }, '')).toBe('params.body');
+    expect(loneSurrogateAt({ params: { to: ['ok', 'x\udfff'] } }, '')).toBe('params.to.1');
+    expect(loneSurrogateAt({ session: { ['k\ud800']: 1 } }, '')).toBe('session.k\ud800');
+    expect(loneSurrogateAt({ ok: 'emoji \ud83d\ude00 fine' }, '')).toBeNull();
+    expect(loneSurrogateAt('\ud800', '')).toBe('');
   });
 });

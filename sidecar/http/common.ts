@@ -52,11 +52,46 @@ export function jsonBodies(maxBytes: number): MiddlewareHandler<AppEnv> {
 export async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.length === 0) throw new HttpError('INVALID_JSON', 'the request needs a JSON body');
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     throw new HttpError('INVALID_JSON', 'the request body is not valid JSON');
   }
+  const bad = loneSurrogateAt(value, '');
+  if (bad !== null) {
+    throw new HttpError(
+      'INVALID_INPUT',
+      `${bad || 'body'}: contains a lone UTF-16 surrogate (e.g. "\\ud800"), which is not text; send well-formed Unicode`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The path of the first string (or key) in `value` holding a lone UTF-16 surrogate, or null. JSON allows
+ * "\ud800" escapes, but such a string is not Unicode text and cannot be canonicalised, hashed or sent.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export function loneSurrogateAt(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = loneSurrogateAt(value[i], `${path}.${i}`);
+      if (p !== null) return p.replace(/^\./, '');
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const here = path ? `${path}.${k}` : k;
+      if (LONE_SURROGATE.test(k)) return here;
+      const p = loneSurrogateAt(v, here);
+      if (p !== null) return p;
+    }
+  }
+  return null;
 }
 
 export function notFound(app: Hono<AppEnv>): void {

@@ -1,7 +1,7 @@
 // Listens on a unix socket with a restrictive mode from the first instant, and handles stale socket files.
 import { randomUUID } from 'node:crypto';
 import { chmodSync, chownSync, lstatSync, unlinkSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { MailwardenError } from '../errors.ts';
@@ -85,7 +85,28 @@ export async function listenOnSocket(
   gid?: number,
 ): Promise<SocketListener> {
   await clearStale(path);
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    // A request target that is not a path ("*", "http://…") cannot become a URL for the app; it gets the
+    // JSON error body here instead of the adapter's bare 400.
+    createServer: ((opts: object, listener: RequestListener) =>
+      // Host means nothing on a unix socket; without this Node answers a request lacking it with a bare 400.
+      createServer({ ...opts, requireHostHeader: false }, (req: IncomingMessage, res: ServerResponse) => {
+        if (req.url?.startsWith('/')) {
+          req.headers.host ??= 'localhost';
+          return listener(req, res);
+        }
+        const body = JSON.stringify({
+          error: {
+            code: 'BAD_REQUEST',
+            message: 'the request target must be a path starting with "/"',
+            correlationId: randomUUID(),
+          },
+        });
+        res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      })) as never,
+  }) as Server;
   server.keepAliveTimeout = 5000;
   server.on('clientError', answerClientError);
   // CONNECT never reaches the app (Node hands the raw socket over); it gets the same 404 as any unknown route.
