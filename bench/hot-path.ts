@@ -18,7 +18,7 @@ const BODY = JSON.stringify({
 });
 
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+let agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
 function post(socketPath: string, key: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -65,7 +65,11 @@ async function main(): Promise<void> {
   for (let i = 0; i < 100; i++) await post(socketPath, key);
   process.stdout.write('mark1\n');
   await lines.next();
-  for (let i = 0; i < count; i++) await post(socketPath, key);
+  // Dumping the counters can take longer than the server's keep-alive timeout: start on a fresh connection.
+  agent.destroy();
+  agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  await post(socketPath, key);
+  for (let i = 1; i < count; i++) await post(socketPath, key);
   process.stdout.write('mark2\n');
   await lines.next();
   agent.destroy();
