@@ -75,20 +75,22 @@ export async function readJson(c: Context): Promise<unknown> {
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export function loneSurrogateAt(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const p = loneSurrogateAt(value[i], `${path}.${i}`);
-      if (p !== null) return p.replace(/^\./, '');
-    }
-    return null;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const here = path ? `${path}.${k}` : k;
-      if (LONE_SURROGATE.test(k)) return here;
-      const p = loneSurrogateAt(v, here);
-      if (p !== null) return p;
+  // Iterative: a body may nest thousands of levels deep.
+  const stack: [unknown, string][] = [[value, path]];
+  while (stack.length > 0) {
+    const [v, p] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return p;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], p ? `${p}.${i}` : String(i)]);
+    } else if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, child] = entries[i]!;
+        const here = p ? `${p}.${k}` : k;
+        if (LONE_SURROGATE.test(k)) return here;
+        stack.push([child, here]);
+      }
     }
   }
   return null;
