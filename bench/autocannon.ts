@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 export interface LoadRequest {
   readonly method: 'GET' | 'POST';
   readonly path: string;
-  readonly headers?: Record<string, string>;
-  readonly body?: string;
+  readonly headers?: Record<string, string> | undefined;
+  readonly body?: string | undefined;
 }
 
 export interface LoadOptions {

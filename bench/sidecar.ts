@@ -76,7 +76,8 @@ function lastGogArgv(gogHome: string): string[] {
   return CallSchema.parse(JSON.parse(lines.at(-1)!)).argv;
 }
 
-export async function benchSidecar(opts: { startups: number; execCalls: number; loadSeconds: number }) {
+export async function benchSidecar(opts: { startups: number; execCalls: number; loadSeconds: number; bin?: string }) {
+  const bin = opts.bin ?? BIN;
   const { dir, init } = await initSetup('draft_assist');
   try {
     const cfg = parse(readFileSync(init.config, 'utf8')) as Record<string, unknown>;
@@ -90,7 +91,7 @@ export async function benchSidecar(opts: { startups: number; execCalls: number; 
     // Start-up: spawn to the "ready" line, printed only after both sockets listen.
     const startups: number[] = [];
     for (let i = 0; i < opts.startups; i++) {
-      const s = await serve(init.config);
+      const s = await serve(init.config, bin);
       startups.push(s.readyMs);
       await s.stop();
     }
@@ -114,7 +115,7 @@ export async function benchSidecar(opts: { startups: number; execCalls: number; 
     const bareNodeMs = median(bareNode);
     const tsxNodeMs = median(tsxNode);
 
-    const s = await serve(init.config);
+    const s = await serve(init.config, bin);
     try {
       const idleRssMiB = peakRssMiB(s.child.pid);
       // Exec overhead: the same search through the sidecar and straight to gog, interleaved.

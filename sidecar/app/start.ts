@@ -26,7 +26,7 @@ import type { Logger } from '../log/index.ts';
 import { buildPendingPayload, createNotifier, createSink, sinkSecretFiles } from '../notify/index.ts';
 import { type CompiledPolicy, evaluatePolicy, loadPolicy, policyDeniesAllSends } from '../policy/index.ts';
 import { checkStartupFileModes, formatStartupProblems } from '../posture/index.ts';
-import { CORE_MIGRATIONS, openStateDb } from '../state/index.ts';
+import { CORE_MIGRATIONS, openStateDb, startWalCheckpointer } from '../state/index.ts';
 import { createCore } from './core.ts';
 import { resolveGroupId } from './group.ts';
 import { buildPosture } from './posture.ts';
@@ -215,6 +215,10 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     file: dbFile,
     migrations: [...CORE_MIGRATIONS, ...GUARD_MIGRATIONS, ...RECONCILE_MIGRATIONS],
   });
+  // WAL checkpoints (and their fsyncs) run in a worker, never inside a request's commit.
+  const checkpointer = await startWalCheckpointer(db, dbFile, {
+    onError: (error) => log.warn({ error }, 'state database checkpoint failed; retrying in the background'),
+  });
 
   const gogConfig = {
     binary: config.gog.binary,
@@ -366,6 +370,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     await agentListener?.close();
     await notifier.close();
     await evidence.close();
+    await checkpointer.stop();
     db.close();
     throw err;
   }
@@ -393,6 +398,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
         log.error({ err }, 'could not record the stop in evidence');
       }
       await evidence.close();
+      await checkpointer.stop();
       db.close();
     },
   };

@@ -18,7 +18,7 @@ const USAGE = `mailwarden ${VERSION} — a governance boundary between AI agents
 usage:
   mailwarden init --dir DIR [--backend fake|gog] [--profile NAME] [--json]
   mailwarden serve --config FILE
-  mailwarden list [--status STATUS] | show ID
+  mailwarden list [--status STATUS] [--limit N] [--cursor C] | show ID
   mailwarden approve ID | reject ID [--key FILE] [--approver ID] [--yes]
   mailwarden lockdown on|off [--reason TEXT] [--principal AGENT]
   mailwarden posture

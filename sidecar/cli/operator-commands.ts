@@ -21,19 +21,42 @@ async function get(loaded: LoadedConfig, path: string): Promise<unknown> {
 }
 
 export async function listCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, { config: { type: 'string' }, status: { type: 'string' } });
+  const { values } = parse(args, {
+    config: { type: 'string' },
+    status: { type: 'string' },
+    limit: { type: 'string' },
+    cursor: { type: 'string' },
+  });
+  const limit = values.limit === undefined ? 200 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new UsageError(`--limit must be a whole number from 1 to 1000 (got "${values.limit}")`);
+  }
   const loaded = loadCliConfig(values.config, io.env);
-  const q = values.status ? `?status=${encodeURIComponent(values.status)}` : '';
-  const body = (await get(loaded, `/v1/proposals${q}`)) as { proposals: Record<string, unknown>[] };
+  const q = new URLSearchParams({ limit: String(limit) });
+  if (values.status) q.set('status', values.status);
+  if (values.cursor) q.set('cursor', values.cursor);
+  const body = (await get(loaded, `/v1/proposals?${q}`)) as {
+    proposals: Record<string, unknown>[];
+    more?: number;
+    nextCursor?: string | null;
+  };
+  const more = body.more ?? 0;
+  const again = [
+    'mailwarden list',
+    ...(values.status ? ['--status', values.status] : []),
+    '--limit',
+    String(limit),
+    '--cursor',
+    body.nextCursor ?? '',
+  ].join(' ');
   print(io, values.json === true, body, () =>
-    body.proposals.length === 0
-      ? 'no proposals'
-      : body.proposals
-          .map(
-            (p) =>
-              `${p.id}  ${String(p.status).padEnd(16)} ${String(p.action).padEnd(22)} ${p.principal}  ${p.createdAt}`,
-          )
-          .join('\n'),
+    [
+      ...(body.proposals.length === 0 ? ['no proposals'] : []),
+      ...body.proposals.map(
+        (p) => `${p.id}  ${String(p.status).padEnd(16)} ${String(p.action).padEnd(22)} ${p.principal}  ${p.createdAt}`,
+      ),
+      ...(more > 0 && body.nextCursor ? [`${more} more; next page: ${again}`] : []),
+    ].join('\n'),
   );
   return EXIT_OK;
 }

@@ -9,23 +9,51 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, { config: { type: 'string' } });
   const loaded = loadCliConfig(values.config, io.env);
   const logger = createLogger(loaded.config.log.level);
-  const handle = await startSidecar(loaded, { logger, version: VERSION });
-  // The signal handlers go in before "ready" is printed: a SIGTERM right after it must drain, not kill.
+  // Handlers go in before anything listens: a SIGTERM at any moment after this still ends in a clean stop
+  // (sidecar_stopped in evidence, a final checkpoint, sockets removed), never in the default kill.
+  let requested: string | null = null;
+  let onSignal: (signal: string) => void = (signal) => {
+    requested ??= signal;
+  };
+  const onTerm = () => onSignal('SIGTERM');
+  const onInt = () => onSignal('SIGINT');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  let handle: Awaited<ReturnType<typeof startSidecar>>;
+  try {
+    handle = await startSidecar(loaded, { logger, version: VERSION });
+  } catch (err) {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+    throw err;
+  }
   const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
+    let stopping = false;
+    onSignal = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       logger.info({ signal }, 'stopping');
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
-      handle.stop().then(resolve, (err: unknown) => {
-        logger.error({ err }, 'error while stopping');
-        resolve();
-      });
+      handle.stop().then(
+        () => {
+          process.off('SIGTERM', onTerm);
+          process.off('SIGINT', onInt);
+          resolve();
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'error while stopping');
+          process.off('SIGTERM', onTerm);
+          process.off('SIGINT', onInt);
+          resolve();
+        },
+      );
     };
-    const onTerm = () => stop('SIGTERM');
-    const onInt = () => stop('SIGINT');
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
   });
+  if (requested !== null) {
+    // Asked to stop while starting: stop before announcing anything.
+    onSignal(requested);
+    await stopped;
+    return EXIT_OK;
+  }
   print(
     io,
     values.json === true,

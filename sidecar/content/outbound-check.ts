@@ -156,8 +156,13 @@ export function checkOutbound(input: OutboundInput): OutboundVerdict {
             : 'the outgoing text contains what looks like a one-time code',
       });
     }
-    const known = new Set(session?.readShingles ?? []);
-    for (const e of session?.readExcerpts ?? []) for (const s of shingles(e)) known.add(s);
+    // A set from the taint store is used as is (copying 50,000 fingerprints per proposal would be the cost).
+    const given = session?.readShingles;
+    const excerpts = session?.readExcerpts ?? [];
+    const known: ReadonlySet<string> =
+      given instanceof Set && excerpts.length === 0
+        ? given
+        : new Set([...(given ?? []), ...excerpts.flatMap((e) => shingles(e))]);
     const minChars = policy.exfiltrationGuard.minExcerptChars;
     if (known.size > 0 && longestKnownExcerpt(text, known) >= minChars) {
       approve.push({

@@ -11,10 +11,18 @@ export class GogPlanError extends MailwardenError<'GOG_PLAN_INVALID'> {
   }
 }
 
-/** Where `gmail.attachment` asks gog to write the file: inside the sidecar-owned gog home, named by hash. */
-export function attachmentOutPath(home: string, messageId: string, attachmentId: string): string {
+/** The folder, inside the sidecar-owned gog home, that holds one folder per attachment read. */
+export function attachmentsRoot(home: string): string {
+  return join(home, 'mailwarden-attachments');
+}
+
+/**
+ * Where `gmail.attachment` asks gog to write the file: named by hash, inside the call's own folder
+ * (`callDir`) when there is one, so concurrent reads of the same attachment never share a file.
+ */
+export function attachmentOutPath(home: string, messageId: string, attachmentId: string, callDir?: string): string {
   const name = createHash('sha256').update(`${messageId}\u0000${attachmentId}`).digest('hex');
-  return join(home, 'mailwarden-attachments', `${name}.bin`);
+  return join(attachmentsRoot(home), ...(callDir ? [callDir] : []), `${name}.bin`);
 }
 
 // SECURITY: free-text values go in the `--flag=value` form. gog's parser splits at the first '=', so a

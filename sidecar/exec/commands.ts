@@ -102,7 +102,7 @@ export const GOG_COMMANDS: GogTable = {
   'gmail.attachment': {
     paths: [['gmail', 'attachment']],
     args: (p, cfg) => ({
-      options: ['--out', attachmentOutPath(cfg.home, p.messageId, p.attachmentId)],
+      options: ['--out', attachmentOutPath(cfg.home, p.messageId, p.attachmentId, cfg.attachmentCallDir)],
       positionals: [p.messageId, p.attachmentId],
     }),
     normalise: (json) => normalise.attachmentWritten(json),

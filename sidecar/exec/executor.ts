@@ -1,6 +1,7 @@
 // The gog executor: plan, spawn, map exit codes, retry reads, parse and normalise the output.
-import { readFile, rm } from 'node:fs/promises';
-import { isAbsolute, relative } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { isAbsolute, join, relative } from 'node:path';
 import {
   ACTION_CLASS,
   ACTION_RESULT_SCHEMAS,
@@ -10,9 +11,10 @@ import {
   describeIssue,
   sha256Digest,
 } from '../../shared/index.ts';
+import { attachmentsRoot } from './argv.ts';
 import { readGogDraft } from './draft-reader.ts';
 import { codeForExit, GOG_EXIT, gogErrorLine, type MessageContext, messageFor } from './exit-codes.ts';
-import { attachmentOutPath, GogPlanError, normaliseOutput, planGogCall } from './plan.ts';
+import { GogPlanError, normaliseOutput, planGogCall } from './plan.ts';
 import { type ProcessResult, runProcess } from './run-process.ts';
 import type { GogConfig, GogErrorCode, GogExecutor, GogOutcome, GogRunInfo } from './types.ts';
 
@@ -65,7 +67,12 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
     }
   }
 
-  async function executeOnce(action: ActionName, rawParams: unknown, signal?: AbortSignal): Promise<GogOutcome> {
+  async function executeOnce(
+    action: ActionName,
+    rawParams: unknown,
+    signal?: AbortSignal,
+    callCfg: GogConfig = cfg,
+  ): Promise<GogOutcome> {
     const started = now();
     const mutating = !isReadAction(action);
     const blankInfo = (attempts: number, res?: ProcessResult): GogRunInfo => ({
@@ -103,7 +110,7 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
     }
     let plan: ReturnType<typeof planGogCall>;
     try {
-      plan = planGogCall(action, params, cfg);
+      plan = planGogCall(action, params, callCfg);
     } catch (e) {
       if (!(e instanceof GogPlanError)) throw e;
       return {
@@ -256,12 +263,17 @@ export function createGogExecutor(cfg: GogConfig, deps: GogExecutorDeps = {}): G
     rawParams: ActionParams<A>,
     signal?: AbortSignal,
   ): Promise<GogOutcome> {
+    if (action !== 'gmail.attachment') return executeOnce(action, rawParams, signal);
+    // Each attachment read gets a folder of its own: two reads of the same attachment at once must not
+    // write, read or delete each other's file.
+    const callDir = randomUUID();
+    const dir = join(attachmentsRoot(cfg.home), callDir);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     try {
-      return await executeOnce(action, rawParams, signal);
+      return await executeOnce(action, rawParams, signal, { ...cfg, attachmentCallDir: callDir });
     } finally {
-      // An attachment file gog wrote must not outlive the call, whatever happened to it.
-      const p = action === 'gmail.attachment' ? ActionParamSchemas['gmail.attachment'].safeParse(rawParams) : null;
-      if (p?.success) await rm(attachmentOutPath(cfg.home, p.data.messageId, p.data.attachmentId), { force: true });
+      // The file gog wrote must not outlive the call, whatever happened to it.
+      await rm(dir, { recursive: true, force: true });
     }
   }
 

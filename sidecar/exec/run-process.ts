@@ -1,6 +1,7 @@
 // Spawns gog once: argv without a shell, an allowlisted env, stdin, a timeout and output caps.
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
+import { createSpawner } from './spawner.ts';
 import type { GogConfig } from './types.ts';
 
 export interface ProcessResult {
@@ -47,7 +48,34 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+let spawner: ReturnType<typeof createSpawner> | undefined;
+
+/** Runs gog once; the spawn happens in a worker thread, so fork and exec never stall the event loop. */
 export function runProcess(
+  cfg: GogConfig,
+  argv: readonly string[],
+  stdin: string | undefined,
+  signal?: AbortSignal,
+  keyringPassword?: string,
+): Promise<ProcessResult> {
+  if (spawner === undefined) spawner = createSpawner();
+  if (spawner === null) return runInline(cfg, argv, stdin, signal, keyringPassword);
+  return spawner.run(
+    {
+      binary: cfg.binary,
+      argv,
+      env: gogEnv(cfg, keyringPassword),
+      stdin: stdin ?? '',
+      timeoutMs: cfg.timeoutMs,
+      maxOutputBytes: cfg.maxOutputBytes,
+      killGraceMs: KILL_GRACE_MS,
+    },
+    signal,
+  );
+}
+
+/** The same on the main thread, where no worker can be started. */
+function runInline(
   cfg: GogConfig,
   argv: readonly string[],
   stdin: string | undefined,

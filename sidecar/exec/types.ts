@@ -21,6 +21,8 @@ export interface GogConfig {
    * without D-Bus) needs it as GOG_KEYRING_PASSWORD; the executor reads it per call and passes only that.
    */
   readonly keyringPasswordFile?: string;
+  /** Set by the executor per call: the folder under the attachments root this call's output goes to. */
+  readonly attachmentCallDir?: string;
 }
 
 /** Everything needed to spawn gog for one action; argv excludes the binary itself. */

@@ -14,10 +14,10 @@ import {
   deriveRecipients,
   extractAddresses,
   type OriginalMessage,
+  type OutboundSession,
   parseAddress,
   type Recipients,
   type SendCaps,
-  type SessionTaint,
   standingOf,
 } from '../content/index.ts';
 import type { GogExecutor } from '../exec/index.ts';
@@ -64,7 +64,7 @@ export interface FactSources {
   readonly owner: string;
   readonly internalDomains: readonly string[];
   readonly lockdown: (principal: string) => LockdownState;
-  readonly taint: (principal: string) => SessionTaint;
+  readonly taint: (principal: string) => OutboundSession;
   readonly capsFor: (p: StoredProposal) => SendCaps | null;
   /** The id of a send of this draft that waits for approval or is about to run, if any. */
   readonly pendingDraftSend: (draftId: string) => string | null;

@@ -17,8 +17,9 @@ import { looksLikeToken } from '../auth/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
 import { evaluatePolicy } from '../policy/index.ts';
 import { type ProposalService, submissionStatus, toView } from '../proposals/index.ts';
-import { type AppEnv, correlation, jsonBodies, notFound } from './common.ts';
+import { type AppEnv, correlation, jsonBodies, loneSurrogateAt, notFound } from './common.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
+import { createThrottledLog } from './log-throttle.ts';
 
 export interface AgentAppDeps {
   readonly version: string;
@@ -44,6 +45,8 @@ const WaitSchema = z.coerce.number().int().min(0).max(3600);
 
 export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // SECURITY: anyone who can reach the socket can fail authentication; they must not be able to drive log I/O.
+  const authFailures = createThrottledLog((msg, extra) => deps.log('warn', msg, extra), 'agent authentication failed');
   app.onError((err, c) => toErrorResponse(c, err, (e) => deps.log('error', 'request failed', { err: e })));
   app.use('*', correlation());
   notFound(app);
@@ -72,7 +75,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
       }
     }
     if (!principal) {
-      deps.log('warn', 'agent authentication failed', { path: c.req.path });
+      authFailures.note({ path: c.req.path });
       throw new HttpError(
         'UNAUTHENTICATED',
         'the agent key or token is not valid (tokens are single use and short-lived)',
@@ -118,6 +121,13 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
   const proposalRequest = validator('json', async (body, c) => {
     if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
       throw new HttpError('INVALID_JSON', 'the request needs a JSON body');
+    }
+    const lone = loneSurrogateAt(body, '');
+    if (lone !== null) {
+      throw new HttpError(
+        'INVALID_INPUT',
+        `${lone || 'body'}: contains a lone UTF-16 surrogate (e.g. "\\ud800"), which is not text; send well-formed Unicode`,
+      );
     }
     const parsed = ProposalRequestSchema.safeParse(body);
     if (parsed.success) return parsed.data;

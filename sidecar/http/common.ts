@@ -13,8 +13,9 @@ export function correlation(): MiddlewareHandler<AppEnv> {
     const given = c.req.header('x-correlation-id');
     const id = given && CORRELATION.test(given) ? given : randomUUID();
     c.set('correlationId', id);
-    await next();
+    // Set before the handler runs: a header added to a finished answer makes Hono rebuild it as a stream.
     c.header('x-correlation-id', id);
+    await next();
   };
 }
 
@@ -51,11 +52,48 @@ export function jsonBodies(maxBytes: number): MiddlewareHandler<AppEnv> {
 export async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.length === 0) throw new HttpError('INVALID_JSON', 'the request needs a JSON body');
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     throw new HttpError('INVALID_JSON', 'the request body is not valid JSON');
   }
+  const bad = loneSurrogateAt(value, '');
+  if (bad !== null) {
+    throw new HttpError(
+      'INVALID_INPUT',
+      `${bad || 'body'}: contains a lone UTF-16 surrogate (e.g. "\\ud800"), which is not text; send well-formed Unicode`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The path of the first string (or key) in `value` holding a lone UTF-16 surrogate, or null. JSON allows
+ * "\ud800" escapes, but such a string is not Unicode text and cannot be canonicalised, hashed or sent.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export function loneSurrogateAt(value: unknown, path: string): string | null {
+  // Iterative: a body may nest thousands of levels deep.
+  const stack: [unknown, string][] = [[value, path]];
+  while (stack.length > 0) {
+    const [v, p] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return p;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], p ? `${p}.${i}` : String(i)]);
+    } else if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, child] = entries[i]!;
+        const here = p ? `${p}.${k}` : k;
+        if (LONE_SURROGATE.test(k)) return here;
+        stack.push([child, here]);
+      }
+    }
+  }
+  return null;
 }
 
 export function notFound(app: Hono<AppEnv>): void {

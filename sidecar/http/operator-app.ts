@@ -9,6 +9,7 @@ import {
   SignedStatementSchema,
 } from '../../shared/index.ts';
 import { type ProposalService, toView } from '../proposals/index.ts';
+import { storageErrorCode } from '../state/index.ts';
 import { type AppEnv, correlation, jsonBodies, notFound, readJson } from './common.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
 
@@ -42,6 +43,11 @@ export interface OperatorAppDeps {
 const ListQuerySchema = z.object({
   status: ProposalStatusSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
+  cursor: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, 'must be the nextCursor of a previous page')
+    .transform(Number)
+    .optional(),
 });
 
 export function createOperatorApp(deps: OperatorAppDeps): Hono<AppEnv> {
@@ -54,10 +60,13 @@ export function createOperatorApp(deps: OperatorAppDeps): Hono<AppEnv> {
   app.get('/v1/proposals', (c) => {
     const q = ListQuerySchema.safeParse(c.req.query());
     if (!q.success) throw new HttpError('INVALID_INPUT', describeIssue(q.error).message);
-    const rows = deps.proposals.list(q.data.status ?? null, q.data.limit);
+    const page = deps.proposals.page(q.data.status ?? null, q.data.limit, q.data.cursor ?? null);
     return c.json({
-      proposals: rows.map((rec) => ({ ...toView(rec), principal: rec.row.principal })),
+      proposals: page.items.map((rec) => ({ ...toView(rec), principal: rec.row.principal })),
       lockdowns: deps.proposals.lockdowns.list(),
+      // Never a silent cap: how many older ones there are, and the cursor that shows them.
+      more: page.more,
+      nextCursor: page.nextCursor === null ? null : String(page.nextCursor),
     });
   });
 
@@ -69,7 +78,30 @@ export function createOperatorApp(deps: OperatorAppDeps): Hono<AppEnv> {
       throw new HttpError('INVALID_INPUT', 'body: must be {"jws": "<compact JWS>"} or {"webauthn": {<assertion>}}');
     }
     const statement = 'jws' in body.data ? body.data.jws : { webauthn: body.data.webauthn };
-    const result = await deps.decisions.decide(c.req.param('id'), statement);
+    const id = c.req.param('id');
+    const before = deps.proposals.load(id)?.row.status;
+    let result: { proposalId: string; outcome: string };
+    try {
+      result = await deps.decisions.decide(id, statement);
+    } catch (err) {
+      // INVARIANT: never a 5xx for a decision that took effect. A storage failure after the decision was
+      // committed (e.g. while starting the execution) is answered with what the state really says.
+      const after = storageErrorCode(err) !== null ? deps.proposals.load(id) : undefined;
+      if (!after || after.row.status === before) throw err;
+      deps.log('error', 'decision applied, then a storage failure', { err, proposalId: id });
+      const claimed = after.row.exec_state !== 'none';
+      const next =
+        after.row.status !== 'approved'
+          ? ''
+          : claimed
+            ? ' Its execution had been claimed, so it will never run again; at the next start it becomes outcome_unknown and the evidence log shows whether gog ran'
+            : ' It runs once the state database can be written again, at the latest at the next start';
+      return c.json({
+        outcome: after.row.status,
+        proposal: toView(after),
+        warning: `the decision was recorded, then storage failed (${storageErrorCode(err)}); the proposal is ${after.row.status}.${next}`,
+      });
+    }
     const rec = deps.proposals.load(result.proposalId);
     return c.json({ outcome: result.outcome, ...(rec ? { proposal: toView(rec) } : {}) });
   });

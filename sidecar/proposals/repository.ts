@@ -60,6 +60,14 @@ export function createProposalRepository(db: StateDb) {
     "SELECT id FROM proposals WHERE status = 'approved' AND exec_state = 'none' AND (expires_at IS NULL OR expires_at > ?)",
   );
   const listAll = db.prepare('SELECT * FROM proposals ORDER BY created_at DESC LIMIT ?');
+  // Paging walks the table's own rowid order (insertion order, newest first): each page costs its own rows,
+  // however many are stored. The cursor is the rowid of the last row shown.
+  const pageAll = db.prepare('SELECT rowid AS seq_, * FROM proposals WHERE rowid < ? ORDER BY rowid DESC LIMIT ?');
+  const pageByStatus = db.prepare(
+    'SELECT rowid AS seq_, * FROM proposals WHERE status = ? AND rowid < ? ORDER BY rowid DESC LIMIT ?',
+  );
+  const countAll = db.prepare('SELECT COUNT(*) AS n FROM proposals WHERE rowid < ?');
+  const countByStatus = db.prepare('SELECT COUNT(*) AS n FROM proposals WHERE status = ? AND rowid < ?');
   const listByStatus = db.prepare('SELECT * FROM proposals WHERE status = ? ORDER BY created_at DESC LIMIT ?');
 
   const parse = (row: unknown): ProposalRow | null => (row === undefined ? null : ProposalRowSchema.parse(row));
@@ -106,6 +114,23 @@ export function createProposalRepository(db: StateDb) {
     },
     dueForExpiry(now: string): ProposalRow[] {
       return expiring.all(now).map((r) => ProposalRowSchema.parse(r));
+    },
+    /** One page, newest first, after `before` (a cursor from the previous page; null for the first). */
+    page(
+      status: ProposalStatus | null,
+      limit: number,
+      before: number | null,
+    ): { rows: ProposalRow[]; nextCursor: number | null; more: number } {
+      const from = before ?? Number.MAX_SAFE_INTEGER;
+      const raw = (status ? pageByStatus.all(status, from, limit) : pageAll.all(from, limit)) as { seq_: number }[];
+      const last = raw.at(-1)?.seq_ ?? null;
+      const more =
+        last === null ? 0 : ((status ? countByStatus.get(status, last) : countAll.get(last)) as { n: number }).n;
+      return {
+        rows: raw.map((r) => ProposalRowSchema.parse(r)),
+        nextCursor: more > 0 ? last : null,
+        more,
+      };
     },
     list(status: ProposalStatus | null, limit: number): ProposalRow[] {
       const rows = status ? listByStatus.all(status, limit) : listAll.all(limit);

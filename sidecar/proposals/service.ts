@@ -239,10 +239,11 @@ export function createProposalService(deps: ProposalServiceDeps) {
     if (cfg.denialThreshold === 0) return;
     const now = deps.now();
     const since = new Date(now.getTime() - cfg.windowSeconds * 1000).toISOString();
-    const count = lockdowns.noteDenial(principal, now.toISOString(), since);
-    if (count < cfg.denialThreshold) return;
     const scope = cfg.scope === 'global' ? 'global' : `principal:${principal}`;
+    // Already locked: nothing left to decide, so a flood of denials costs no counting at all.
     if (lockdowns.isLocked(scope)) return;
+    const count = lockdowns.noteDenial(principal, now.toISOString(), since, cfg.denialThreshold);
+    if (count < cfg.denialThreshold) return;
     const reason = `${count} denied proposals from ${principal} within ${cfg.windowSeconds}s`;
     await record({ type: 'lockdown_changed', principal, data: { lockdown: true, scope, reason, actor: 'automatic' } });
     lockdowns.set(scope, reason, now.toISOString(), 'automatic');
@@ -521,6 +522,10 @@ export function createProposalService(deps: ProposalServiceDeps) {
     recoverAfterCrash,
     list: (status: ProposalStatus | null, limit = 200) =>
       repo.list(status, limit).map((row) => ({ row, decision: decisionOf(row) })),
+    page: (status: ProposalStatus | null, limit: number, before: number | null) => {
+      const p = repo.page(status, limit, before);
+      return { ...p, items: p.rows.map((row) => ({ row, decision: decisionOf(row) })) };
+    },
     repo,
     lockdowns,
     record,

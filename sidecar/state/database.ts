@@ -3,7 +3,12 @@ import { chmodSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MailwardenError } from '../errors.ts';
 
-export type StateErrorCode = 'STATE_MIGRATION_FAILED' | 'STATE_NEWER_SCHEMA' | 'STATE_CORRUPT' | 'STATE_BUSY';
+export type StateErrorCode =
+  | 'STATE_MIGRATION_FAILED'
+  | 'STATE_NEWER_SCHEMA'
+  | 'STATE_CORRUPT'
+  | 'STATE_BUSY'
+  | 'STATE_UNAVAILABLE';
 
 /**
  * How long a write waits for another process's lock. better-sqlite3 waits synchronously, so a long wait
@@ -18,6 +23,37 @@ export function isBusyError(err: unknown): boolean {
     code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'))
   );
 }
+const STORAGE_ERRNO = new Set(['ENOSPC', 'EIO', 'EDQUOT', 'EROFS']);
+
+/**
+ * The code of a storage failure in `err` or its causes: SQLite's disk-full, I/O, read-only and can't-open
+ * errors, or a file system errno (ENOSPC, EIO, EDQUOT, EROFS); null for anything else.
+ */
+export function storageErrorCode(err: unknown): string | null {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== 'string') continue;
+    if (
+      code === 'SQLITE_FULL' ||
+      code.startsWith('SQLITE_IOERR') ||
+      code.startsWith('SQLITE_READONLY') ||
+      code.startsWith('SQLITE_CANTOPEN') ||
+      STORAGE_ERRNO.has(code)
+    )
+      return code;
+  }
+  return null;
+}
+
+/** True when `err` (or a cause) comes from SQLite itself, so the store at fault is the state database. */
+export function isSqliteError(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_')) return true;
+  }
+  return false;
+}
+
 export class StateError extends MailwardenError<StateErrorCode> {
   override readonly name = 'StateError';
 }

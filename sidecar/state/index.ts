@@ -1,5 +1,14 @@
 // SQLite state: opening, migrations.
 
+export { startWalCheckpointer, type WalCheckpointer } from './checkpointer.ts';
 export type { Migration, OpenStateOptions, StateDb } from './database.ts';
-export { DEFAULT_BUSY_TIMEOUT_MS, durably, isBusyError, openStateDb, StateError } from './database.ts';
+export {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  durably,
+  isBusyError,
+  isSqliteError,
+  openStateDb,
+  StateError,
+  storageErrorCode,
+} from './database.ts';
 export { CORE_MIGRATIONS } from './migrations.ts';

@@ -1,0 +1,48 @@
+// A flood of failed authentications on the real sidecar: answered 401 every time, but logged as a few
+// aggregated lines instead of one line per request.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from './support/http.ts';
+import { removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
+
+let s: TestSidecar;
+beforeAll(async () => {
+  s = await startTestSidecar();
+});
+afterAll(async () => {
+  await s?.stop();
+  if (s) removeSetup(s);
+});
+
+describe('failed authentication flood', () => {
+  it('answers each with 401 and writes at most a couple of log lines', async () => {
+    const N = 300;
+    for (let i = 0; i < N; i += 30) {
+      const batch = await Promise.all(
+        Array.from({ length: 30 }, () => call(s.agentSocket, 'GET', '/v1/catalog', { key: `wrong-${i}` })),
+      );
+      for (const r of batch) expect(r.status).toBe(401);
+    }
+    // The real agent still gets through.
+    expect((await call(s.agentSocket, 'GET', '/v1/catalog', { key: s.agentKey })).status).toBe(200);
+    const lines = s
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('agent authentication failed'));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('aggregated log lines', () => {
+  it('writes the first at once and the rest as one counted line per window', async () => {
+    const { createThrottledLog } = await import('../sidecar/http/log-throttle.ts');
+    const lines: [string, Record<string, unknown>][] = [];
+    const log = createThrottledLog((m, e) => lines.push([m, e]), 'failed', 20);
+    for (let i = 0; i < 100; i++) log.note({ path: `/p${i}` });
+    expect(lines).toEqual([['failed', { path: '/p0' }]]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(lines[1]).toEqual(['failed (99 more in the last 0 s)', { path: '/p99', count: 99 }]);
+    log.note();
+    expect(lines).toHaveLength(3);
+  });
+});
