@@ -72,7 +72,7 @@ describe('state reconciled with evidence at every start (full profile)', () => {
       type: 'outcome_unknown',
       data: { reason: 'state_behind_evidence', rowStatus: 'approved' },
     });
-  });
+  }, 90_000);
 
   it('a state backup taken while the send awaited approval, restored after it ran, does not send again', async () => {
     const id = await propose();
@@ -96,7 +96,7 @@ describe('state reconciled with evidence at every start (full profile)', () => {
     const again = await approve(id);
     expect(again.code).not.toBe(0);
     expect(sends()).toBe(sent);
-  });
+  }, 90_000);
 
   it('a row the evidence has no record of is an evidence gap that posture reports until acknowledged', async () => {
     const id = await propose();
@@ -156,7 +156,7 @@ describe('state reconciled with evidence at every start (full profile)', () => {
     await s.stop();
     s = await s.restart();
     expect(readEvidence(s.evidenceDir).filter((e) => e.type === 'evidence_gap')).toHaveLength(1);
-  });
+  }, 120_000);
 
   it('leaves evidence that verifies intact', async () => {
     const v = await mailwarden(['evidence', 'verify', '--config', s.configPath, '--json']);
