@@ -18,10 +18,10 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { verifyEvidence } from '../sidecar/evidence/index.ts';
 import { buildRecord, GENESIS_PREV, RECORD_DOMAIN } from '../sidecar/evidence/format.ts';
-import { HeadFile } from '../sidecar/evidence/head.ts';
 import { nodeFsOps } from '../sidecar/evidence/fs-ops.ts';
+import { HeadFile } from '../sidecar/evidence/head.ts';
+import { verifyEvidence } from '../sidecar/evidence/index.ts';
 import { CHECKPOINT_DIR, checkpointName, RESUME_FILE, segmentName } from '../sidecar/evidence/layout.ts';
 import { CompactRange, leafHash } from '../sidecar/evidence/merkle.ts';
 import { checkpointBody, resumeBody, signNote } from '../sidecar/evidence/note.ts';
@@ -41,6 +41,8 @@ const SEGMENT_BYTES = 64 * 1024 * 1024;
 const CHECKPOINT_EVERY = 1000;
 /** Proposals still waiting at start (reconciled against evidence); the rest are executed. */
 const OPEN_ROWS = 20;
+/** One record a second: 1M records span about 12 days, as a busy mailbox's log would. */
+const SPACING_MS = 1000;
 
 const id = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 
@@ -76,7 +78,7 @@ async function generateLog(dir: string, n: number, key: KeyObject, start: number
     writeFileSync(join(dir, CHECKPOINT_DIR, checkpointName(range.size)), signNote(body, ORIGIN, key), { mode: 0o600 });
   };
   for (let seq = 0; seq < n; seq++) {
-    const ts = new Date(start + seq).toISOString();
+    const ts = new Date(start + seq * SPACING_MS).toISOString();
     const l = line(seq, prev, ts);
     if (seq < 3) {
       const event = {
@@ -86,7 +88,8 @@ async function generateLog(dir: string, n: number, key: KeyObject, start: number
         data: { action: 'gmail.send', effect: 'approve', n: seq },
       };
       const real = buildRecord(event, seq, prev, new Date(ts));
-      if (real.line !== l.text) throw new Error(`generated record ${seq} differs from the writer's:\n${l.text}${real.line}`);
+      if (real.line !== l.text)
+        throw new Error(`generated record ${seq} differs from the writer's:\n${l.text}${real.line}`);
     }
     parts.push(l.text);
     bytes += l.text.length;
@@ -132,7 +135,7 @@ function fillState(file: string, n: number, start: number): number {
   const fill = db.transaction(() => {
     for (let i = 0; i < n; i++) {
       const open = i >= n - OPEN_ROWS;
-      const at = new Date(start + i).toISOString();
+      const at = new Date(start + i * SPACING_MS).toISOString();
       insert.run(
         id(i),
         open ? 'pending_approval' : 'executed',
@@ -192,10 +195,12 @@ try {
   const evidenceDir = join(dir, 'evidence');
   const stateFile = join(dir, 'state', 'state.db');
   console.log(`evidence start-up bench (node ${process.version}; load average ${loadavg()[0]!.toFixed(1)})`);
-  console.log(`${'records = rows'.padEnd(16)} ${'generate'.padStart(10)} ${'start-up'.padStart(10)} ${'× N=0'.padStart(7)} ${'peak RSS'.padStart(10)}`);
+  console.log(
+    `${'records = rows'.padEnd(16)} ${'generate'.padStart(10)} ${'start-up'.padStart(10)} ${'× N=0'.padStart(7)} ${'peak RSS'.padStart(10)}`,
+  );
   let baseline = 0;
   for (const n of sizes) {
-    const start = Date.now() - n - 60_000;
+    const start = Date.now() - n * SPACING_MS - 60_000;
     const genMs = (await generateLog(evidenceDir, n, key, start)) + fillState(stateFile, n, start);
     const samples: { ms: number; rssMb: number; log: string }[] = [];
     for (let r = 0; r < runs; r++) {
@@ -216,7 +221,7 @@ try {
 
   // Full verification of the largest log (regenerated so it is exactly N records).
   const n = Math.max(...sizes);
-  await generateLog(evidenceDir, n, key, Date.now() - n);
+  await generateLog(evidenceDir, n, key, Date.now() - n * SPACING_MS);
   const mod = values['verify-module'];
   const verify = (mod ? (await import(mod)).verifyEvidence : verifyEvidence) as typeof verifyEvidence;
   const cpu0 = process.cpuUsage();
@@ -231,5 +236,7 @@ try {
       `${fmt(n / cpuS)} per CPU-second; target ≥ 200,000/s: ${n / wall >= 200_000 ? 'met' : 'NOT met'}`,
   );
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  // EVIDENCE_BENCH_KEEP=1 leaves the setup for a closer look (e.g. serve --cpu-prof).
+  if (process.env['EVIDENCE_BENCH_KEEP']) console.log(`setup kept in ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }

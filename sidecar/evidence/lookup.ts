@@ -52,10 +52,15 @@ export async function findProposalEvidence(opts: FindProposalEvidenceOptions): P
       }
     }
   }
-  bytesRead += await scanSegments(reader, opts.dir, segments.slice(from), opts.ids, found);
-  if (from > 0) {
-    const missing = new Set([...opts.ids].filter((id) => !found.has(id)));
-    if (missing.size > 0) bytesRead += await scanSegments(reader, opts.dir, segments.slice(0, from), missing, found);
+  // Within the first segment, skip ahead to the first line at or after `since` (timestamps only grow).
+  const skip =
+    opts.since !== undefined && segments.length > 0
+      ? await seekTs(reader, join(opts.dir, segments[from]!), opts.since)
+      : 0;
+  bytesRead += await scanSegments(reader, opts.dir, segments.slice(from), opts.ids, found, skip);
+  const missing = new Set([...opts.ids].filter((id) => !found.has(id)));
+  if (missing.size > 0 && (from > 0 || skip > 0)) {
+    bytesRead += await scanSegments(reader, opts.dir, segments.slice(0, from + 1), missing, found);
   }
   const byId = new Map<string, ProposalEvidence>();
   for (const [id, types] of found) byId.set(id, { types });
@@ -68,12 +73,13 @@ async function scanSegments(
   names: readonly string[],
   ids: ReadonlySet<string>,
   found: Map<string, Map<string, number>>,
+  firstOffset = 0,
 ): Promise<number> {
   let bytes = 0;
-  for (const name of names) {
+  for (const [i, name] of names.entries()) {
     const path = join(dir, name);
     // Read in slices, so memory stays flat however large a segment grows.
-    let offset = 0;
+    let offset = i === 0 ? firstOffset : 0;
     for (;;) {
       let buf: Buffer;
       try {
@@ -91,6 +97,29 @@ async function scanSegments(
     }
   }
   return bytes;
+}
+
+/** Byte offset of a line start in the segment at or before the first line whose ts is ≥ `since` (binary search). */
+async function seekTs(reader: EvidenceReader, path: string, since: string): Promise<number> {
+  if (!reader.size) return 0;
+  let lo = 0;
+  let hi = await reader.size(path);
+  // INVARIANT: the line starting at `lo` (a line start) has ts < since, or lo = 0.
+  while (hi - lo > 64 * 1024) {
+    const mid = Math.floor((lo + hi) / 2);
+    const probe = (await readSlice(reader, path, mid, 16 * 1024)).toString('utf8');
+    const nl = probe.indexOf('\n');
+    const end = nl < 0 ? -1 : probe.indexOf('\n', nl + 1);
+    if (end < 0) return lo;
+    const lineText = probe.slice(nl + 1, end);
+    const at = lineText.lastIndexOf('"ts":"');
+    if (at < 0) return lo;
+    const ts = lineText.slice(at + 6, lineText.indexOf('"', at + 6));
+    const lineStart = mid + Buffer.byteLength(probe.slice(0, nl + 1));
+    if (ts < since) lo = lineStart;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function scanText(text: string, ids: ReadonlySet<string>, found: Map<string, Map<string, number>>): void {
