@@ -61,7 +61,17 @@ describe('state reconciled with evidence at every start (full profile)', () => {
         .run(future(), id).changes;
       expect(changed).toBe(1);
     });
+    // Offline, evidence verify holds the state against the log and names the row.
+    const cross = await mailwarden(['evidence', 'verify', '--state', stateDb(), '--config', s.configPath, '--json']);
+    expect(cross.code, cross.stdout).toBe(1);
+    expect(JSON.parse(cross.stdout)).toMatchObject({
+      verdict: 'intact',
+      state: { mismatches: [{ proposalId: id, status: 'approved', problem: 'state_behind_evidence' }] },
+    });
     s = await s.restart();
+    const agreed = await mailwarden(['evidence', 'verify', '--state', stateDb(), '--config', s.configPath]);
+    expect(agreed.code, agreed.stdout).toBe(0);
+    expect(agreed.stdout).toContain('state: AGREES');
     const after = await status(id);
     expect(after).toMatchObject({ status: 'outcome_unknown', error: { code: 'OUTCOME_UNKNOWN' } });
     expect(sends()).toBe(sent);
