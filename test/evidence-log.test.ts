@@ -4,9 +4,11 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigSchema } from '../sidecar/config/index.ts';
 import {
   createCommandSink,
   createDirectorySink,
+  DEFAULT_CHECKPOINT_EVERY,
   type EvidenceFsOps,
   type EvidenceLogEvent,
   nodeFsOps,
@@ -242,6 +244,13 @@ describe('evidence log', () => {
     await expect(sink.put({ origin: 'other', size: 25, root: '', text: 'other\n25\n' })).rejects.toMatchObject({
       code: 'EVIDENCE_SINK_FAILED',
     });
+  });
+
+  it('the sidecar config signs checkpoints at the same default interval as the log itself', async () => {
+    const docs = await readFile(join(import.meta.dirname, '..', 'docs', 'evidence.md'), 'utf8');
+    const shape = ConfigSchema.shape.evidence.shape.checkpoint.parse(undefined);
+    expect(shape).toEqual(DEFAULT_CHECKPOINT_EVERY);
+    expect(docs).toContain(`every N records or T seconds (defaults 1,000 / ${DEFAULT_CHECKPOINT_EVERY.seconds} s)`);
   });
 
   it('writes a checkpoint after T seconds of appends', async () => {

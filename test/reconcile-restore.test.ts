@@ -61,7 +61,17 @@ describe('state reconciled with evidence at every start (full profile)', () => {
         .run(future(), id).changes;
       expect(changed).toBe(1);
     });
+    // Offline, evidence verify holds the state against the log and names the row.
+    const cross = await mailwarden(['evidence', 'verify', '--state', stateDb(), '--config', s.configPath, '--json']);
+    expect(cross.code, cross.stdout).toBe(1);
+    expect(JSON.parse(cross.stdout)).toMatchObject({
+      verdict: 'intact',
+      state: { mismatches: [{ proposalId: id, status: 'approved', problem: 'state_behind_evidence' }] },
+    });
     s = await s.restart();
+    const agreed = await mailwarden(['evidence', 'verify', '--state', stateDb(), '--config', s.configPath]);
+    expect(agreed.code, agreed.stdout).toBe(0);
+    expect(agreed.stdout).toContain('state: AGREES');
     const after = await status(id);
     expect(after).toMatchObject({ status: 'outcome_unknown', error: { code: 'OUTCOME_UNKNOWN' } });
     expect(sends()).toBe(sent);
@@ -72,7 +82,7 @@ describe('state reconciled with evidence at every start (full profile)', () => {
       type: 'outcome_unknown',
       data: { reason: 'state_behind_evidence', rowStatus: 'approved' },
     });
-  });
+  }, 90_000);
 
   it('a state backup taken while the send awaited approval, restored after it ran, does not send again', async () => {
     const id = await propose();
@@ -96,7 +106,7 @@ describe('state reconciled with evidence at every start (full profile)', () => {
     const again = await approve(id);
     expect(again.code).not.toBe(0);
     expect(sends()).toBe(sent);
-  });
+  }, 90_000);
 
   it('a row the evidence has no record of is an evidence gap that posture reports until acknowledged', async () => {
     const id = await propose();
@@ -156,7 +166,7 @@ describe('state reconciled with evidence at every start (full profile)', () => {
     await s.stop();
     s = await s.restart();
     expect(readEvidence(s.evidenceDir).filter((e) => e.type === 'evidence_gap')).toHaveLength(1);
-  });
+  }, 120_000);
 
   it('leaves evidence that verifies intact', async () => {
     const v = await mailwarden(['evidence', 'verify', '--config', s.configPath, '--json']);

@@ -26,7 +26,13 @@ import type { Logger } from '../log/index.ts';
 import { buildPendingPayload, createNotifier, createSink, sinkSecretFiles } from '../notify/index.ts';
 import { type CompiledPolicy, evaluatePolicy, loadPolicy, policyDeniesAllSends } from '../policy/index.ts';
 import { checkStartupFileModes, formatStartupProblems } from '../posture/index.ts';
-import { CORE_MIGRATIONS, openStateDb, startWalCheckpointer } from '../state/index.ts';
+import {
+  CORE_MIGRATIONS,
+  checkStateIntegrity,
+  openStateDb,
+  QUICK_CHECK_AT_OPEN_MAX_BYTES,
+  startWalCheckpointer,
+} from '../state/index.ts';
 import { createCore } from './core.ts';
 import { resolveGroupId } from './group.ts';
 import { buildPosture } from './posture.ts';
@@ -211,14 +217,30 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   });
 
   const dbFile = join(config.paths.stateDir, 'state.db');
+  // A large state's integrity check reads the whole file: it runs beside the sidecar instead of delaying its start.
+  const checkLater = existsSync(dbFile) && statSync(dbFile).size > QUICK_CHECK_AT_OPEN_MAX_BYTES;
   const db = openStateDb({
     file: dbFile,
     migrations: [...CORE_MIGRATIONS, ...GUARD_MIGRATIONS, ...RECONCILE_MIGRATIONS],
+    quickCheck: !checkLater,
   });
   // WAL checkpoints (and their fsyncs) run in a worker, never inside a request's commit.
   const checkpointer = await startWalCheckpointer(db, dbFile, {
     onError: (error) => log.warn({ error }, 'state database checkpoint failed; retrying in the background'),
   });
+  if (checkLater) {
+    checkStateIntegrity(dbFile).then(
+      (r) => {
+        if (r !== 'ok') {
+          log.error(
+            { file: dbFile, problem: r },
+            'STATE CORRUPT: the state database failed its integrity check; stop mailwarden and restore it',
+          );
+        }
+      },
+      (err: unknown) => log.warn({ err, file: dbFile }, 'the background integrity check of the state database failed'),
+    );
+  }
 
   const gogConfig = {
     binary: config.gog.binary,

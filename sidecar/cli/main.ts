@@ -22,7 +22,8 @@ usage:
   mailwarden approve ID | reject ID [--key FILE] [--approver ID] [--yes]
   mailwarden lockdown on|off [--reason TEXT] [--principal AGENT]
   mailwarden posture
-  mailwarden evidence verify [--proposal ID] [--checkpoints DIR]
+  mailwarden evidence verify [--proposal ID] [--checkpoints DIR] [--state FILE]
+  mailwarden evidence acknowledge-gap ID --reason TEXT [--key FILE] [--approver ID]
   mailwarden policy check FILE | policy explain FILE ACTION PARAMS_JSON
   mailwarden keygen [--out DIR] [--name NAME] | keygen --agent
   mailwarden console [--listen HOST:PORT] [--origin https://NAME]

@@ -130,7 +130,7 @@ export const ConfigSchema = z.strictObject({
     checkpoint: z
       .strictObject({
         records: z.number().int().min(1).default(1000),
-        seconds: z.number().int().min(1).default(300),
+        seconds: z.number().int().min(1).default(60),
       })
       .prefault({}),
     rotate: z

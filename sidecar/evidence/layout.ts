@@ -1,6 +1,6 @@
 // Where the evidence files live in the log directory, and how their sortable names are built and read back.
 import { randomBytes } from 'node:crypto';
-import { open, readdir, readFile } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The read side of the file system, as the verifier sees it (a copy in memory works as well). */
@@ -9,11 +9,14 @@ export interface EvidenceReader {
   readFile(path: string): Promise<Buffer>;
   /** Bytes from `start` on (at most `length`); without it the whole file is read and cut. */
   readSlice?(path: string, start: number, length?: number): Promise<Buffer>;
+  /** File size in bytes, where cheaper than reading the file. */
+  size?(path: string): Promise<number>;
 }
 
 export const nodeReader: EvidenceReader = {
   readdir: (p) => readdir(p),
   readFile: (p) => readFile(p),
+  size: async (p) => (await stat(p)).size,
   async readSlice(path, start, length) {
     const fh = await open(path, 'r');
     try {

@@ -1,6 +1,6 @@
 // Which record types the log holds for a few proposals, found without reading the whole log when it can be helped.
 import { join } from 'node:path';
-import { type EvidenceReader, firstRecordTs, listEvidenceDir, nodeReader } from './layout.ts';
+import { type EvidenceReader, firstRecordTs, listEvidenceDir, nodeReader, readSlice } from './layout.ts';
 
 export interface ProposalEvidence {
   /** Record types found for the proposal, each with the seq of its first occurrence. */
@@ -28,7 +28,7 @@ export interface FoundEvidence {
 const PROPOSAL_ID = '"proposalId":"';
 const TYPE = '"type":"';
 const SEQ = '"seq":';
-const CHUNK_BYTES = 32 * 1024 * 1024;
+const CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
  * A reader, not a verifier: it trusts the lines as they are (start-up verified the tail, `evidence verify`
@@ -52,10 +52,15 @@ export async function findProposalEvidence(opts: FindProposalEvidenceOptions): P
       }
     }
   }
-  bytesRead += await scanSegments(reader, opts.dir, segments.slice(from), opts.ids, found);
-  if (from > 0) {
-    const missing = new Set([...opts.ids].filter((id) => !found.has(id)));
-    if (missing.size > 0) bytesRead += await scanSegments(reader, opts.dir, segments.slice(0, from), missing, found);
+  // Within the first segment, skip ahead to the first line at or after `since` (timestamps only grow).
+  const skip =
+    opts.since !== undefined && segments.length > 0
+      ? await seekTs(reader, join(opts.dir, segments[from]!), opts.since)
+      : 0;
+  bytesRead += await scanSegments(reader, opts.dir, segments.slice(from), opts.ids, found, skip);
+  const missing = new Set([...opts.ids].filter((id) => !found.has(id)));
+  if (missing.size > 0 && (from > 0 || skip > 0)) {
+    bytesRead += await scanSegments(reader, opts.dir, segments.slice(0, from + 1), missing, found);
   }
   const byId = new Map<string, ProposalEvidence>();
   for (const [id, types] of found) byId.set(id, { types });
@@ -68,42 +73,76 @@ async function scanSegments(
   names: readonly string[],
   ids: ReadonlySet<string>,
   found: Map<string, Map<string, number>>,
+  firstOffset = 0,
 ): Promise<number> {
   let bytes = 0;
-  for (const name of names) {
-    const buf = await reader.readFile(join(dir, name)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return Buffer.alloc(0); // pruned meanwhile
-      throw err;
-    });
-    bytes += buf.length;
-    for (let chunkStart = 0; chunkStart < buf.length; ) {
-      let chunkEnd = Math.min(buf.length, chunkStart + CHUNK_BYTES);
-      const cut = buf.lastIndexOf(10, chunkEnd - 1);
-      if (cut < chunkStart) break; // no complete line left
-      chunkEnd = cut + 1;
-      const text = buf.toString('utf8', chunkStart, chunkEnd);
-      let start = 0;
-      while (start < text.length) {
-        const nl = text.indexOf('\n', start);
-        // Top-level members follow `data` in canonical order, so the last occurrence in a line is the record's own.
-        const at = text.lastIndexOf(PROPOSAL_ID, nl);
-        if (at >= start) {
-          const idStart = at + PROPOSAL_ID.length;
-          const id = text.slice(idStart, text.indexOf('"', idStart));
-          if (ids.has(id)) {
-            const t = text.lastIndexOf(TYPE, nl) + TYPE.length;
-            const type = text.slice(t, text.indexOf('"', t));
-            const s = text.lastIndexOf(SEQ, nl) + SEQ.length;
-            const seq = Number.parseInt(text.slice(s, s + 17), 10);
-            const types = found.get(id) ?? new Map<string, number>();
-            found.set(id, types);
-            if (!types.has(type)) types.set(type, seq);
-          }
-        }
-        start = nl + 1;
+  for (const [i, name] of names.entries()) {
+    const path = join(dir, name);
+    // Read in slices, so memory stays flat however large a segment grows.
+    let offset = i === 0 ? firstOffset : 0;
+    for (;;) {
+      let buf: Buffer;
+      try {
+        buf = await readSlice(reader, path, offset, CHUNK_BYTES);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') break; // pruned meanwhile
+        throw err;
       }
-      chunkStart = chunkEnd;
+      const cut = buf.lastIndexOf(10);
+      if (cut < 0) break; // no complete line left (or a line longer than a slice, which the writer never makes)
+      scanText(buf.toString('utf8', 0, cut + 1), ids, found);
+      bytes += cut + 1;
+      offset += cut + 1;
+      if (buf.length < CHUNK_BYTES) break;
     }
   }
   return bytes;
+}
+
+/** Byte offset of a line start in the segment at or before the first line whose ts is ≥ `since` (binary search). */
+async function seekTs(reader: EvidenceReader, path: string, since: string): Promise<number> {
+  if (!reader.size) return 0;
+  let lo = 0;
+  let hi = await reader.size(path);
+  // INVARIANT: the line starting at `lo` (a line start) has ts < since, or lo = 0.
+  while (hi - lo > 64 * 1024) {
+    const mid = Math.floor((lo + hi) / 2);
+    const probe = (await readSlice(reader, path, mid, 16 * 1024)).toString('utf8');
+    const nl = probe.indexOf('\n');
+    const end = nl < 0 ? -1 : probe.indexOf('\n', nl + 1);
+    if (end < 0) return lo;
+    const lineText = probe.slice(nl + 1, end);
+    const at = lineText.lastIndexOf('"ts":"');
+    if (at < 0) return lo;
+    const ts = lineText.slice(at + 6, lineText.indexOf('"', at + 6));
+    const lineStart = mid + Buffer.byteLength(probe.slice(0, nl + 1));
+    if (ts < since) lo = lineStart;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function scanText(text: string, ids: ReadonlySet<string>, found: Map<string, Map<string, number>>): void {
+  let start = 0;
+  while (start < text.length) {
+    const nl = text.indexOf('\n', start);
+    // Top-level members follow `data` in canonical order, so the last `"seq":` of a line is the record's own,
+    // and a proposalId sits right before it: `…"proposalId":"ID","seq":N,"ts":"…","type":"T","v":1}`.
+    const seqAt = text.lastIndexOf(SEQ, nl);
+    if (seqAt > start && text.charCodeAt(seqAt - 2) === 34 /* " */) {
+      const idStart = text.lastIndexOf('"', seqAt - 3) + 1;
+      if (text.startsWith(PROPOSAL_ID, idStart - PROPOSAL_ID.length)) {
+        const id = text.slice(idStart, seqAt - 2);
+        if (ids.has(id)) {
+          const t = text.lastIndexOf(TYPE, nl) + TYPE.length;
+          const type = text.slice(t, text.indexOf('"', t));
+          const seq = Number.parseInt(text.slice(seqAt + SEQ.length, seqAt + SEQ.length + 17), 10);
+          const types = found.get(id) ?? new Map<string, number>();
+          found.set(id, types);
+          if (!types.has(type)) types.set(type, seq);
+        }
+      }
+    }
+    start = nl + 1;
+  }
 }

@@ -1,9 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { durably, isBusyError, openStateDb, StateError } from './database.ts';
+import { checkStateIntegrity, durably, isBusyError, openStateDb, StateError } from './database.ts';
 
 const file = () => join(mkdtempSync(join(tmpdir(), 'mw-state-')), 'state.db');
 const MIGRATIONS = [{ version: 1, name: 't', sql: 'CREATE TABLE t (x INTEGER)' }];
@@ -45,5 +45,24 @@ describe('state database', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
     other.close();
     db.close();
+  });
+
+  it("checks a large state in a worker thread: ok when sound, SQLite's finding when a page is damaged", async () => {
+    const f = file();
+    const db = openStateDb({ file: f, migrations: [{ version: 1, name: 't', sql: 'CREATE TABLE t (x TEXT)' }] });
+    const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+    db.transaction(() => {
+      for (let i = 0; i < 2000; i++) insert.run(`row ${i} ${'x'.repeat(100)}`);
+    })();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    expect(await checkStateIntegrity(f)).toBe('ok');
+    const fd = openSync(f, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, 4096 * 5);
+    closeSync(fd);
+    expect(await checkStateIntegrity(f)).not.toBe('ok');
+    expect(() =>
+      openStateDb({ file: f, migrations: [{ version: 1, name: 't', sql: 'CREATE TABLE t (x TEXT)' }] }),
+    ).toThrow(/integrity check/);
   });
 });

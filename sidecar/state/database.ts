@@ -1,5 +1,7 @@
 // Opens the sidecar's SQLite state (WAL, busy timeout) and applies schema migrations in order.
 import { chmodSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { MailwardenError } from '../errors.ts';
 
@@ -84,6 +86,32 @@ export interface OpenStateOptions {
   readonly file: string;
   readonly migrations: readonly Migration[];
   readonly busyTimeoutMs?: number;
+  /** Run SQLite's quick_check before use (default). It reads the whole file, so a large state checks later. */
+  readonly quickCheck?: boolean;
+}
+
+/** Above this size the integrity check leaves start-up and runs beside the sidecar (checkStateIntegrity). */
+export const QUICK_CHECK_AT_OPEN_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * SQLite's quick_check on its own read-only connection in a worker thread, so the event loop keeps serving.
+ * Resolves "ok" or SQLite's description of what is wrong.
+ */
+export function checkStateIntegrity(file: string): Promise<string> {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const Database = require(workerData.driver);
+    const db = new Database(workerData.file, { readonly: true, fileMustExist: true });
+    try { parentPort.postMessage(String(db.pragma('quick_check', { simple: true }))); } finally { db.close(); }
+  `;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(code, { eval: true, workerData: { driver, file } });
+    worker.once('message', (m: string) => resolve(m));
+    worker.once('error', reject);
+    worker.once('exit', (c) => (c === 0 ? undefined : reject(new Error(`integrity check exited with ${c}`))));
+    worker.unref();
+  });
 }
 
 export function openStateDb(opts: OpenStateOptions): StateDb {
@@ -96,7 +124,7 @@ export function openStateDb(opts: OpenStateOptions): StateDb {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
-  const check = db.pragma('quick_check', { simple: true });
+  const check = opts.quickCheck === false ? 'ok' : db.pragma('quick_check', { simple: true });
   if (check !== 'ok') {
     db.close();
     throw new StateError('STATE_CORRUPT', `state database ${opts.file} failed its integrity check: ${String(check)}`);

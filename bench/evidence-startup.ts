@@ -1,0 +1,242 @@
+// Start-up cost as the log and the state grow, and full verification speed.
+//
+//   npm run build && node --import tsx bench/evidence-startup.ts [--sizes 0,100000,1000000] [--runs 3]
+//
+// For each size N it makes a real setup (`mailwarden init`, fake gog), fills its evidence log with N records and
+// its state.db with N proposal rows, then times the real `mailwarden serve` from spawn to its ready line and reads
+// its peak RSS (VmHWM) from /proc; median of the runs. The time includes Node's own boot, so the row for N = 0 is
+// the baseline the others are held against. Then `evidence verify` runs in process on the largest log.
+//
+// The records are generated fast but in exactly the writer's format: canonical lines, the record hash chain,
+// the Merkle tree, a signed checkpoint every 1,000 records with its resume point, and the acknowledged head. They
+// are not appended through the durable writer (one fsync per batch would take minutes for 1M records); the first
+// records are checked byte for byte against the writer's own record builder, and the log must verify intact.
+import { spawn } from 'node:child_process';
+import { createPrivateKey, createPublicKey, hash, type KeyObject } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { buildRecord, GENESIS_PREV, RECORD_DOMAIN } from '../sidecar/evidence/format.ts';
+import { nodeFsOps } from '../sidecar/evidence/fs-ops.ts';
+import { HeadFile } from '../sidecar/evidence/head.ts';
+import { verifyEvidence } from '../sidecar/evidence/index.ts';
+import { CHECKPOINT_DIR, checkpointName, RESUME_FILE, segmentName } from '../sidecar/evidence/layout.ts';
+import { CompactRange, leafHash } from '../sidecar/evidence/merkle.ts';
+import { checkpointBody, resumeBody, signNote } from '../sidecar/evidence/note.ts';
+import { BIN, initSetup } from '../test/support/sidecar.ts';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '0,100000,1000000' },
+    runs: { type: 'string', default: '3' },
+    'verify-module': { type: 'string' },
+  },
+});
+const sizes = values.sizes.split(',').map(Number);
+const runs = Number(values.runs);
+const ORIGIN = 'mailwarden/bench';
+const SEGMENT_BYTES = 64 * 1024 * 1024;
+const CHECKPOINT_EVERY = 1000;
+/** Proposals still waiting at start (reconciled against evidence); the rest are executed. */
+const OPEN_ROWS = 20;
+/** One record a second: 1M records span about 12 days, as a busy mailbox's log would. */
+const SPACING_MS = 1000;
+
+const id = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+
+/** The line the writer would write for record `seq` (checked against buildRecord for the first records). */
+function line(seq: number, prev: string, ts: string): { text: string; hash: string } {
+  const withoutHash =
+    `{"data":{"action":"gmail.send","effect":"approve","n":${seq}},"prev":"${prev}","principal":"agent:bench",` +
+    `"proposalId":"${id(seq)}","seq":${seq},"ts":"${ts}","type":"proposal_submitted","v":1}`;
+  const h = hash('sha256', RECORD_DOMAIN + withoutHash, 'hex');
+  const at = withoutHash.lastIndexOf(',"prev":"');
+  return { text: `${withoutHash.slice(0, at)},"hash":"${h}"${withoutHash.slice(at)}\n`, hash: h };
+}
+
+async function generateLog(dir: string, n: number, key: KeyObject, start: number): Promise<number> {
+  const t0 = performance.now();
+  rmSync(dir, { recursive: true, force: true });
+  // Checkpoints exported by earlier runs belong to other logs.
+  rmSync(join(dir, '..', 'checkpoints'), { recursive: true, force: true });
+  mkdirSync(join(dir, '..', 'checkpoints'), { mode: 0o700 });
+  mkdirSync(join(dir, CHECKPOINT_DIR), { recursive: true, mode: 0o700 });
+  const range = new CompactRange();
+  let prev = GENESIS_PREV;
+  let segment = segmentName(0);
+  let parts: string[] = [];
+  let bytes = 0;
+  let lines = 0;
+  const flush = () => {
+    writeFileSync(join(dir, segment), parts.join(''), { flag: 'a', mode: 0o600 });
+    parts = [];
+  };
+  const checkpoint = () => {
+    const body = checkpointBody({ origin: ORIGIN, size: range.size, root: range.root() });
+    writeFileSync(join(dir, CHECKPOINT_DIR, checkpointName(range.size)), signNote(body, ORIGIN, key), { mode: 0o600 });
+  };
+  for (let seq = 0; seq < n; seq++) {
+    const ts = new Date(start + seq * SPACING_MS).toISOString();
+    const l = line(seq, prev, ts);
+    if (seq < 3) {
+      const event = {
+        type: 'proposal_submitted' as const,
+        proposalId: id(seq),
+        principal: 'agent:bench',
+        data: { action: 'gmail.send', effect: 'approve', n: seq },
+      };
+      const real = buildRecord(event, seq, prev, new Date(ts));
+      if (real.line !== l.text)
+        throw new Error(`generated record ${seq} differs from the writer's:\n${l.text}${real.line}`);
+    }
+    parts.push(l.text);
+    bytes += l.text.length;
+    lines++;
+    range.append(leafHash(l.hash));
+    prev = l.hash;
+    if (parts.length >= 10_000) flush();
+    if (range.size % CHECKPOINT_EVERY === 0) checkpoint();
+    if (bytes >= SEGMENT_BYTES && seq + 1 < n) {
+      flush();
+      if (range.size % CHECKPOINT_EVERY !== 0) checkpoint();
+      segment = segmentName(seq + 1);
+      bytes = 0;
+      lines = 0;
+    }
+  }
+  flush();
+  if (n === 0) writeFileSync(join(dir, segment), '', { mode: 0o600 });
+  if (range.size % CHECKPOINT_EVERY !== 0 || n === 0) checkpoint();
+  const resume = resumeBody({
+    origin: ORIGIN,
+    size: range.size,
+    root: range.root(),
+    lastHash: prev,
+    segment,
+    offset: bytes,
+    lines,
+    frontier: range.hashes,
+  });
+  writeFileSync(join(dir, RESUME_FILE), signNote(resume, ORIGIN, key), { mode: 0o600 });
+  await (await HeadFile.create(nodeFsOps(), dir, { size: range.size, lastHash: prev })).close();
+  return performance.now() - t0;
+}
+
+function fillState(file: string, n: number, start: number): number {
+  const t0 = performance.now();
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.exec('DELETE FROM proposals');
+  const insert = db.prepare(`INSERT INTO proposals (id, principal, action, status, canonical, hash, decision,
+    policy_digest, correlation_id, session_id, created_at, updated_at, expires_at, exec_state, result)
+    VALUES (?, 'agent:bench', 'gmail.send', ?, '{}', ?, '{"effect":"approve","rules":[]}', 'sha256:bench', ?, NULL, ?, ?, ?, ?, ?)`);
+  const fill = db.transaction(() => {
+    for (let i = 0; i < n; i++) {
+      const open = i >= n - OPEN_ROWS;
+      const at = new Date(start + i * SPACING_MS).toISOString();
+      insert.run(
+        id(i),
+        open ? 'pending_approval' : 'executed',
+        `sha256:${String(i).padStart(64, '0')}`,
+        `c-${i}`,
+        at,
+        at,
+        open ? new Date(Date.now() + 3600_000).toISOString() : null,
+        open ? 'none' : 'done',
+        open ? null : '{"id":"m"}',
+      );
+    }
+  });
+  fill();
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  return performance.now() - t0;
+}
+
+/** Spawn `mailwarden serve`, time it to the ready line, read its peak RSS, stop it. */
+async function startOnce(config: string): Promise<{ ms: number; rssMb: number; log: string }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', config, '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+  const ms = await new Promise<number>((res, rej) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) res(performance.now() - t0);
+    });
+    child.once('exit', (code) => rej(new Error(`serve exited with ${code}: ${err}`)));
+  });
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
+  child.kill('SIGTERM');
+  await exited;
+  return { ms, rssMb: hwm / 1024, log: err };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+const { dir, init } = await initSetup('full');
+try {
+  // One start creates state.db with every migration.
+  await startOnce(init.config);
+  const cfg = readFileSync(init.config, 'utf8');
+  const keyPath = /signingKey:\s*(\S+)/.exec(cfg.slice(cfg.indexOf('evidence:')))?.[1];
+  if (!keyPath) throw new Error('no evidence.signingKey in the generated config');
+  const key = createPrivateKey(readFileSync(keyPath.startsWith('/') ? keyPath : join(dir, keyPath)));
+  const evidenceDir = join(dir, 'evidence');
+  const stateFile = join(dir, 'state', 'state.db');
+  console.log(`evidence start-up bench (node ${process.version}; load average ${loadavg()[0]!.toFixed(1)})`);
+  console.log(
+    `${'records = rows'.padEnd(16)} ${'generate'.padStart(10)} ${'start-up'.padStart(10)} ${'× N=0'.padStart(7)} ${'peak RSS'.padStart(10)}`,
+  );
+  let baseline = 0;
+  for (const n of sizes) {
+    const start = Date.now() - n * SPACING_MS - 60_000;
+    const genMs = (await generateLog(evidenceDir, n, key, start)) + fillState(stateFile, n, start);
+    const samples: { ms: number; rssMb: number; log: string }[] = [];
+    for (let r = 0; r < runs; r++) {
+      // Each start appends a few records; the log is regenerated so every run starts from the same N.
+      if (r > 0) await generateLog(evidenceDir, n, key, start);
+      samples.push(await startOnce(init.config));
+    }
+    if (samples.some((s) => s.log.includes('EVIDENCE GAP'))) throw new Error('the generated state and log disagree');
+    const ms = median(samples.map((s) => s.ms));
+    const rss = median(samples.map((s) => s.rssMb));
+    if (n === 0) baseline = ms;
+    const ratio = baseline > 0 ? (ms / baseline).toFixed(2) : '-';
+    const note = n >= 1_000_000 ? `  target ≤ 500 ms, ≤ 150 MB: ${ms <= 500 && rss <= 150 ? 'met' : 'NOT met'}` : '';
+    console.log(
+      `${fmt(n).padEnd(16)} ${`${fmt(genMs)} ms`.padStart(10)} ${`${fmt(ms)} ms`.padStart(10)} ${ratio.padStart(7)} ${`${rss.toFixed(0)} MB`.padStart(10)}${note}`,
+    );
+  }
+
+  // Full verification of the largest log (regenerated so it is exactly N records).
+  const n = Math.max(...sizes);
+  await generateLog(evidenceDir, n, key, Date.now() - n * SPACING_MS);
+  const mod = values['verify-module'];
+  const verify = (mod ? (await import(mod)).verifyEvidence : verifyEvidence) as typeof verifyEvidence;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const report = await verify({ dir: evidenceDir, publicKey: createPublicKey(key) });
+  const wall = (performance.now() - t0) / 1000;
+  const used = process.cpuUsage(cpu0);
+  if (report.verdict !== 'intact') throw new Error(`the generated log did not verify: ${JSON.stringify(report)}`);
+  const cpuS = (used.user + used.system) / 1e6;
+  console.log(
+    `verify ${fmt(n)} records${mod ? ` (${mod})` : ''}: ${fmt(n / wall)} records/s wall clock, ` +
+      `${fmt(n / cpuS)} per CPU-second; target ≥ 200,000/s: ${n / wall >= 200_000 ? 'met' : 'NOT met'}`,
+  );
+} finally {
+  // EVIDENCE_BENCH_KEEP=1 leaves the setup for a closer look (e.g. serve --cpu-prof).
+  if (process.env['EVIDENCE_BENCH_KEEP']) console.log(`setup kept in ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+}
