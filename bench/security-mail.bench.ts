@@ -89,7 +89,9 @@ for (let r = 0; r < 15; r++) {
     html.push(Number(process.hrtime.bigint() - t0) / 1000);
   }
 }
-console.log(`  HTML rendering (html-to-text, once per HTML-only mail, ${htmlBodies.length} mails): p50 ${p(html, 0.5)} µs`);
+console.log(
+  `  HTML rendering (html-to-text, once per HTML-only mail, ${htmlBodies.length} mails): p50 ${p(html, 0.5)} µs`,
+);
 const ok = p99 <= 200;
 console.log(`  target p99 <= 200 µs per typical message: ${ok ? 'met' : 'NOT met'}`);
 process.exitCode = ok ? 0 : 1;
