@@ -108,7 +108,7 @@ interface ContextKind {
 /** Context kind from the sentences nearest the link: the last paragraph before it, plus the rest of its line. */
 function contextKind(text: string, start: number, end: number): ContextKind | undefined {
   const para = text.lastIndexOf('\n\n', start);
-  const from = Math.max(para < 0 ? 0 : para, start - 220);
+  const from = Math.max(para, 0, start - 220);
   const lineEnd = text.indexOf('\n', end);
   const after = text.slice(end, lineEnd < 0 ? Math.min(text.length, end + 80) : Math.min(lineEnd, end + 80));
   // The words closest to the link decide: scan the nearest sentence first.

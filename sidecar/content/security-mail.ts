@@ -88,12 +88,12 @@ export const MAX_SCAN = 100_000;
 const LETTER = '[\\p{Script=Latin}\\p{Script=Greek}\\p{Script=Cyrillic}\\p{N}_]';
 
 /**
- * A code-like token: Google's "G-123456", spaced digits ("2 9 4 8 1 7"), digit groups ("12 34 56",
+ * A code-like token: Google's "G-123456", spaced or read-out digits ("2 9 4 8 1 7", "4, 8, 2, 9"), digit groups ("12 34 56",
  * "4821-7730"), 4-8 digits, or upper-case letters with digits ("Q7RM4K", "7QXD-38KM-P2LW"). The
  * neighbours exclude prices, decimals, phone numbers and longer ids. CJK letters may touch a code.
  */
 const CODE_TOKEN = new RegExp(
-  `(?<!${LETTER}|[#€$£¥+@/.,-]|\\p{N}[ -])(?:G-\\d{6}|\\d(?: \\d){3,9}|\\d{2,4}(?:[ -]\\d{2,4}){1,3}|\\d{4,8}|[A-Z0-9]{3,5}(?:-[A-Z0-9]{3,5}){1,3}|[A-Z0-9]{5,10})(?!${LETTER}|[@%]|[.,/:]\\p{N}|[ -]\\p{N})`,
+  `(?<!${LETTER}|[#€$£¥+@/.,-]|\\p{N}[ -])(?:G-\\d{6}|\\d(?:(?:, ?|\\. |[ -])\\d){3,9}(?!\\d)|\\d{2,4}(?:[ -]\\d{2,4}){1,3}|\\d{4,8}|[A-Z0-9]{3,5}(?:-[A-Z0-9]{3,5}){1,3}|[A-Z0-9]{5,10})(?!${LETTER}|[@%]|[.,/:]\\p{N}|[ -]\\p{N})`,
   'gu',
 );
 
