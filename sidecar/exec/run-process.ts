@@ -1,18 +1,11 @@
 // Spawns gog once: argv without a shell, an allowlisted env, stdin, a timeout and output caps.
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
-import { createSpawner } from './spawner.ts';
+import { createSpawner, type SpawnOutcome } from './spawner.ts';
 import type { GogConfig } from './types.ts';
 
-export interface ProcessResult {
-  /** How the run ended; only 'exited' carries a meaningful exit code. */
-  readonly kind: 'exited' | 'timeout' | 'too_large' | 'spawn_error' | 'aborted';
-  readonly exitCode: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: Buffer;
-  readonly stderr: Buffer;
-  readonly spawnErrorCode?: string;
-}
+/** How one gog run ended (only 'exited' carries a meaningful exit code), as the spawner reports it. */
+export type ProcessResult = SpawnOutcome;
 
 /** How long a process gets between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 1_000;
