@@ -224,10 +224,6 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     migrations: [...CORE_MIGRATIONS, ...GUARD_MIGRATIONS, ...RECONCILE_MIGRATIONS],
     quickCheck: !checkLater,
   });
-  // WAL checkpoints (and their fsyncs) run in a worker, never inside a request's commit.
-  const checkpointer = await startWalCheckpointer(db, dbFile, {
-    onError: (error) => log.warn({ error }, 'state database checkpoint failed; retrying in the background'),
-  });
   if (checkLater) {
     checkStateIntegrity(dbFile).then(
       (r) => {
@@ -380,6 +376,11 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     log: httpLog,
   });
 
+  // WAL checkpoints (and their fsyncs) run in a worker, never inside a request's commit. Started once nothing
+  // before the sockets can refuse the start any more: a refused start must not leave a worker keeping it alive.
+  const checkpointer = await startWalCheckpointer(db, dbFile, {
+    onError: (error) => log.warn({ error }, 'state database checkpoint failed; retrying in the background'),
+  });
   chmodSync(config.paths.runtimeDir, 0o750);
   let agentListener: Awaited<ReturnType<typeof listenOnSocket>> | null = null;
   let operatorListener: Awaited<ReturnType<typeof listenOnSocket>>;
