@@ -53,8 +53,15 @@ async function clearStale(path: string): Promise<void> {
  * Requests Node's HTTP parser refuses never reach the app; they still get the documented JSON error body
  * (a bare 400/431 without a body would be the only answer of another shape).
  */
+/** How long a refused connection keeps reading what its client still sends before it is dropped. */
+const LINGER_MS = 2_000;
+
 function answerRaw(socket: Socket, status: number, reason: string, code: string, message: string): void {
   const body = JSON.stringify({ error: { code, message, correlationId: randomUUID() } });
+  // Lingering close: keep reading (and discarding) what the client is still sending, so the close after the
+  // answer cannot turn into a reset that throws the answer away before the client reads it.
+  socket.resume();
+  socket.setTimeout(LINGER_MS, () => socket.destroy());
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
