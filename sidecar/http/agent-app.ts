@@ -17,7 +17,7 @@ import { looksLikeToken } from '../auth/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
 import { evaluatePolicy } from '../policy/index.ts';
 import { type ProposalService, submissionStatus, toView } from '../proposals/index.ts';
-import { type AppEnv, correlation, jsonBodies, loneSurrogateAt, notFound } from './common.ts';
+import { type AppEnv, correlation, jsonBodies, notFound, refuseLoneSurrogates } from './common.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
 import { createThrottledLog } from './log-throttle.ts';
 
@@ -122,13 +122,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
     if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
       throw new HttpError('INVALID_JSON', 'the request needs a JSON body');
     }
-    const lone = loneSurrogateAt(body, '');
-    if (lone !== null) {
-      throw new HttpError(
-        'INVALID_INPUT',
-        `${lone || 'body'}: contains a lone UTF-16 surrogate (e.g. "\\ud800"), which is not text; send well-formed Unicode`,
-      );
-    }
+    refuseLoneSurrogates(body);
     const parsed = ProposalRequestSchema.safeParse(body);
     if (parsed.success) return parsed.data;
     const issue = describeIssue(parsed.error, { unknownKeysHint: 'see GET /v1/catalog' });

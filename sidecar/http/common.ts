@@ -49,6 +49,17 @@ export function jsonBodies(maxBytes: number): MiddlewareHandler<AppEnv> {
   };
 }
 
+/** A lone UTF-16 surrogate anywhere in a body is refused as input, naming where it is. */
+export function refuseLoneSurrogates(value: unknown): void {
+  const at = loneSurrogateAt(value, '');
+  if (at !== null) {
+    throw new HttpError(
+      'INVALID_INPUT',
+      `${at || 'body'}: contains a lone UTF-16 surrogate (e.g. "\\ud800"), which is not text; send well-formed Unicode`,
+    );
+  }
+}
+
 export async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.length === 0) throw new HttpError('INVALID_JSON', 'the request needs a JSON body');
@@ -58,13 +69,7 @@ export async function readJson(c: Context): Promise<unknown> {
   } catch {
     throw new HttpError('INVALID_JSON', 'the request body is not valid JSON');
   }
-  const bad = loneSurrogateAt(value, '');
-  if (bad !== null) {
-    throw new HttpError(
-      'INVALID_INPUT',
-      `${bad || 'body'}: contains a lone UTF-16 surrogate (e.g. "\\ud800"), which is not text; send well-formed Unicode`,
-    );
-  }
+  refuseLoneSurrogates(value);
   return value;
 }
 
