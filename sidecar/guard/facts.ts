@@ -172,7 +172,10 @@ export function createFactGatherer(src: FactSources) {
       internalDomains: src.internalDomains,
       taint: src.taint(p.principal),
     };
-    if (!OUTBOUND_ACTIONS.has(p.action)) {
+    // A lockdown denies every action that reaches anyone before any other fact counts: a locked agent's
+    // proposals cost no gog reads.
+    const locked = base.lockdown.global !== null || base.lockdown.principal !== null;
+    if (!OUTBOUND_ACTIONS.has(p.action) || locked) {
       return { facts: { ...base, recipients: null, capHeadroom: null }, card: {} };
     }
     // A draft with a send waiting for approval is frozen: the owner approves what they saw.
