@@ -24,21 +24,6 @@ export const ProposalRowSchema = z.object({
 });
 export type ProposalRow = z.infer<typeof ProposalRowSchema>;
 
-export interface NewProposalRow {
-  readonly id: string;
-  readonly principal: string;
-  readonly action: string;
-  readonly status: ProposalStatus;
-  readonly canonical: string;
-  readonly hash: string;
-  readonly decision: string;
-  readonly policyDigest: string;
-  readonly correlationId: string;
-  readonly sessionId: string | null;
-  readonly createdAt: string;
-  readonly expiresAt: string | null;
-}
-
 export function createProposalRepository(db: StateDb) {
   const insert = db.prepare(`INSERT INTO proposals
     (id, principal, action, status, canonical, hash, decision, policy_digest, correlation_id, session_id, created_at, updated_at, expires_at)
@@ -74,8 +59,21 @@ export function createProposalRepository(db: StateDb) {
   const parse = (row: unknown): ProposalRow | null => (row === undefined ? null : ProposalRowSchema.parse(row));
 
   return {
-    insert(row: NewProposalRow): void {
-      insert.run(row);
+    insert(row: ProposalRow): void {
+      insert.run({
+        id: row.id,
+        principal: row.principal,
+        action: row.action,
+        status: row.status,
+        canonical: row.canonical,
+        hash: row.hash,
+        decision: row.decision,
+        policyDigest: row.policy_digest,
+        correlationId: row.correlation_id,
+        sessionId: row.session_id,
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+      });
     },
     get(id: string): ProposalRow | null {
       return parse(byId.get(id));

@@ -12,7 +12,7 @@ import { MailwardenError } from '../errors.ts';
 import type { EvidenceEvent, EvidenceLog } from '../evidence/index.ts';
 import type { GogExecutor } from '../exec/index.ts';
 import { type CompiledPolicy, type Decision, decide, type Facts } from '../policy/index.ts';
-import { isBusyError, type StateDb } from '../state/index.ts';
+import { createWriteBatch, isBusyError, type StateDb } from '../state/index.ts';
 import { ProposalError } from './errors.ts';
 import { createLockdownStore, type LockdownStore } from './lockdown-store.ts';
 import { createMaintenance } from './maintenance.ts';
@@ -79,6 +79,7 @@ export interface ProposalRecord {
 
 export function createProposalService(deps: ProposalServiceDeps) {
   const repo = createProposalRepository(deps.db);
+  const writes = createWriteBatch(deps.db);
   const lockdowns: LockdownStore = deps.lockdowns ?? createLockdownStore(deps.db);
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
@@ -194,22 +195,30 @@ export function createProposalService(deps: ProposalServiceDeps) {
         status,
       },
     });
+    const at = stored.createdAt;
+    const row: ProposalRow = {
+      id: stored.id,
+      principal,
+      action: stored.action,
+      status,
+      canonical: sealed.canonical,
+      hash: sealed.hash,
+      // The facts the decision was made on, so the approval card shows them instead of re-reading.
+      decision: JSON.stringify({ ...decision, facts: gathered.card }),
+      policy_digest: decision.policyDigest,
+      correlation_id: stored.correlationId,
+      session_id: stored.session?.id ?? null,
+      created_at: at,
+      updated_at: at,
+      expires_at: expiresAt,
+      exec_state: 'none',
+      claimed_at: null,
+      result: null,
+      error: null,
+    };
     try {
-      repo.insert({
-        id: stored.id,
-        principal,
-        action: stored.action,
-        status,
-        canonical: sealed.canonical,
-        hash: sealed.hash,
-        // The facts the decision was made on, so the approval card shows them instead of re-reading.
-        decision: JSON.stringify({ ...decision, facts: gathered.card }),
-        policyDigest: decision.policyDigest,
-        correlationId: stored.correlationId,
-        sessionId: stored.session?.id ?? null,
-        createdAt: stored.createdAt,
-        expiresAt,
-      });
+      // Proposals of one event-loop turn share one commit; this one is stored when the promise resolves.
+      await writes.run(() => repo.insert(row));
     } catch (err) {
       // The submission is already in evidence; say in evidence too that it never reached state.
       await recordSafely({
@@ -230,7 +239,9 @@ export function createProposalService(deps: ProposalServiceDeps) {
 
     if (status === 'pending_approval') deps.onPending?.(stored, decision, expiresAt!);
     if (status === 'denied') await noteDenial(principal);
-    if (status === 'approved') await execute(stored.id);
+    if (status !== 'approved') return { row, decision: decisionOf(row) };
+    // An allowed proposal runs now; its answer is the row as the execution left it.
+    await execute(stored.id);
     return load(stored.id)!;
   }
 

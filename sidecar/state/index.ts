@@ -14,3 +14,4 @@ export {
   storageErrorCode,
 } from './database.ts';
 export { CORE_MIGRATIONS } from './migrations.ts';
+export { createWriteBatch, type WriteBatch } from './write-batch.ts';
