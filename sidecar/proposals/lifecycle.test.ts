@@ -82,8 +82,7 @@ async function setup(profile = 'draft_assist', opts: { countReads?: boolean } = 
     db.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const verify = () =>
-    verifyEvidence({ dir: join(dir, 'evidence'), publicKey: createPublicKey(keys.publicKeyPem) });
+  const verify = () => verifyEvidence({ dir: join(dir, 'evidence'), publicKey: createPublicKey(keys.publicKeyPem) });
   return { db, evidence, executor, service, rowReads, verify };
 }
 

@@ -38,7 +38,7 @@ export function createWriteBatch(db: StateDb): WriteBatch {
       }
       return;
     }
-    items.forEach((q, i) => q.resolve(values[i]));
+    for (const [i, q] of items.entries()) q.resolve(values[i]);
   }
 
   return {
