@@ -272,7 +272,11 @@ describe('execution binding', () => {
     expect(rec.row.status).toBe('executed');
     const pending = await propose(core, SEND);
     core.db.prepare("UPDATE proposals SET status = 'approved' WHERE id = ?").run(pending.row.id);
-    expect(core.proposals.repo.claim(pending.row.id, new Date().toISOString())).toBe(true);
+    // As if the sidecar died right after claiming it: the row as the claim leaves it.
+    const claimed = core.db
+      .prepare("UPDATE proposals SET exec_state = 'claimed', claimed_at = ? WHERE id = ? AND exec_state = 'none'")
+      .run(new Date().toISOString(), pending.row.id);
+    expect(claimed.changes).toBe(1);
     const runsBefore = core.executor.runs.length;
     expect(await core.proposals.recoverAfterCrash()).toEqual([pending.row.id]);
     await core.proposals.execute(pending.row.id);
@@ -294,13 +298,9 @@ describe('restart after approval', () => {
         .run(rec.row.id, core.approvers[0]!.id, jws, core.clock.now.toISOString());
       const windowEnd =
         rec === late ? core.clock.now.toISOString() : new Date(core.clock.now.getTime() + 60_000).toISOString();
-      core.proposals.repo.transition(
-        rec.row.id,
-        'pending_approval',
-        'approved',
-        core.clock.now.toISOString(),
-        windowEnd,
-      );
+      core.db
+        .prepare("UPDATE proposals SET status = 'approved', updated_at = ?, expires_at = ? WHERE id = ?")
+        .run(core.clock.now.toISOString(), windowEnd, rec.row.id);
     }
     expect(await core.proposals.resumeApproved()).toEqual([inWindow.row.id]);
     expect(await core.proposals.resumeApproved()).toEqual([]);

@@ -167,9 +167,11 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     addApproval.run(proposalId, p.approver, p.decision, jws, iso());
 
     if (p.decision === 'reject') {
-      await deps.proposals.record({ type: 'proposal_rejected', proposalId, data: { by: p.approver } });
-      deps.proposals.repo.transition(proposalId, 'pending_approval', 'rejected', iso());
-      deps.proposals.emit(proposalId);
+      await deps.proposals.life.move(proposalId, 'reject', {
+        type: 'proposal_rejected',
+        proposalId,
+        data: { by: p.approver },
+      });
       return { proposalId, outcome: 'rejected' };
     }
     const approvers = approvingApprovers(row);
@@ -178,9 +180,8 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     const windowEnd = new Date(
       deps.now().getTime() + deps.policy.policy.approvals.executionWindowSeconds * 1000,
     ).toISOString();
-    await deps.proposals.record({ type: 'proposal_approved', proposalId, data: { approvers, quorum: needed } });
-    if (deps.proposals.repo.transition(proposalId, 'pending_approval', 'approved', iso(), windowEnd)) {
-      deps.proposals.emit(proposalId);
+    const approved = { type: 'proposal_approved', proposalId, data: { approvers, quorum: needed } } as const;
+    if (await deps.proposals.life.move(proposalId, 'approve', approved, { expiresAt: windowEnd })) {
       await deps.proposals.execute(proposalId);
     }
     return { proposalId, outcome: deps.proposals.repo.get(proposalId)?.status ?? 'approved' };

@@ -9,7 +9,7 @@ import { generateEvidenceKeys, openEvidenceLog, verifyEvidence } from '../eviden
 import type { GogExecutor, GogOutcome } from '../exec/types.ts';
 import { loadPolicy } from '../policy/index.ts';
 import { CORE_MIGRATIONS, openStateDb, type StateDb } from '../state/index.ts';
-import { createProposalService } from './service.ts';
+import { createProposalService, type ExecutionControls } from './service.ts';
 
 const POLICIES = join(import.meta.dirname, '..', '..', 'policies');
 const SEND = {
@@ -56,7 +56,19 @@ function countRowReads(db: StateDb): { reads: number } {
   return counter;
 }
 
-async function setup(profile = 'draft_assist', opts: { countReads?: boolean } = {}) {
+const NO_CONTROLS: ExecutionControls = {
+  preflight: () => ({ ok: true, settle() {} }),
+  recheck: async () => ({ ok: true }),
+  prepare: (p) => ({ params: p.params }),
+  filter: (_p, result) => result,
+};
+
+interface SetupOptions {
+  readonly countReads?: boolean;
+  readonly controls?: Partial<ExecutionControls>;
+}
+
+async function setup(profile = 'draft_assist', opts: SetupOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mw-lifecycle-'));
   const keys = generateEvidenceKeys();
   const evidence = await openEvidenceLog({
@@ -74,6 +86,26 @@ async function setup(profile = 'draft_assist', opts: { countReads?: boolean } = 
     executor,
     evidence,
     approvals: async () => ({ ok: true }),
+    ...(opts.controls
+      ? {
+          guard: {
+            facts: {
+              gather: async () => ({
+                facts: {
+                  guarded: false,
+                  lockdown: { global: null, principal: null },
+                  internalDomains: [],
+                  recipients: null,
+                  taint: { readExternal: false, readCodes: [] },
+                  capHeadroom: null,
+                },
+                card: {},
+              }),
+            },
+            execution: { ...NO_CONTROLS, ...opts.controls },
+          },
+        }
+      : {}),
     now: () => new Date(),
     newId: () => randomUUID(),
   });
@@ -119,5 +151,69 @@ describe('submitting', () => {
     const rec = await service.submit('agent-1', READ);
     expect(rec.row.status).toBe('executed');
     expect(executor.runs).toEqual(['gmail.search']);
+  });
+});
+
+describe('finishing an execution', () => {
+  /** The status of the proposal at the moment each evidence record of these types was appended. */
+  function statusAtAppend(
+    ctx: Awaited<ReturnType<typeof setup>>,
+    types: readonly string[],
+  ): { type: string; status: string | undefined }[] {
+    const seen: { type: string; status: string | undefined }[] = [];
+    const append = ctx.evidence.append.bind(ctx.evidence);
+    ctx.evidence.append = (event) => {
+      if (types.includes(event.type) && event.proposalId) {
+        seen.push({ type: event.type, status: ctx.service.load(event.proposalId)?.row.status });
+      }
+      return append(event);
+    };
+    return seen;
+  }
+
+  const endings = ['execution_finished', 'outcome_unknown'];
+
+  it('writes evidence before state when gog ran cleanly', async () => {
+    const ctx = await setup('draft_assist');
+    const seen = statusAtAppend(ctx, endings);
+    const rec = await ctx.service.submit('agent-1', READ);
+    expect(rec.row.status).toBe('executed');
+    expect(seen).toEqual([{ type: 'execution_finished', status: 'approved' }]);
+  });
+
+  it('writes evidence before state when a control refuses after the claim', async () => {
+    const ctx = await setup('draft_assist', {
+      controls: { preflight: () => ({ ok: false, code: 'SEND_CAP_REACHED', message: 'the cap is reached' }) },
+    });
+    const seen = statusAtAppend(ctx, endings);
+    const rec = await ctx.service.submit('agent-1', READ);
+    expect(rec.row.status).toBe('failed');
+    expect(JSON.parse(rec.row.error!)).toMatchObject({ code: 'SEND_CAP_REACHED' });
+    expect(seen).toEqual([{ type: 'execution_finished', status: 'approved' }]);
+    expect(ctx.executor.runs).toEqual([]);
+  });
+
+  it('writes evidence before state when the executor itself breaks', async () => {
+    const ctx = await setup('draft_assist');
+    ctx.executor.next = 'throw';
+    const seen = statusAtAppend(ctx, endings);
+    const rec = await ctx.service.submit('agent-1', READ);
+    expect(rec.row.status).toBe('outcome_unknown');
+    expect(JSON.parse(rec.row.error!)).toMatchObject({ code: 'EXECUTOR_CRASHED' });
+    expect(seen).toEqual([{ type: 'outcome_unknown', status: 'approved' }]);
+  });
+
+  it('a proposal whose stored bytes changed is refused, with evidence first, and never runs', async () => {
+    const ctx = await setup('full');
+    const rec = await ctx.service.submit('agent-1', SEND);
+    ctx.db
+      .prepare("UPDATE proposals SET status = 'approved', canonical = replace(canonical, 'sam@', 'eve@') WHERE id = ?")
+      .run(rec.row.id);
+    const seen = statusAtAppend(ctx, endings);
+    await ctx.service.execute(rec.row.id);
+    expect(ctx.service.load(rec.row.id)?.row.status).toBe('failed');
+    expect(JSON.parse(ctx.service.load(rec.row.id)!.row.error!)).toMatchObject({ code: 'STATE_TAMPERED' });
+    expect(seen).toEqual([{ type: 'execution_finished', status: 'approved' }]);
+    expect(ctx.executor.runs).toEqual([]);
   });
 });

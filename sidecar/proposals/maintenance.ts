@@ -1,16 +1,13 @@
 // Time and restarts: expiry of waiting proposals, recovery after a crash, resuming approved work.
 import type { Effect } from '../../shared/index.ts';
-import type { EvidenceEvent } from '../evidence/index.ts';
+import type { Lifecycle } from './lifecycle.ts';
 import type { ProposalRepository, ProposalRow } from './repository.ts';
 
 export interface MaintenanceDeps {
   readonly repo: ProposalRepository;
+  /** Every state change goes through the life cycle's transitions. */
+  readonly life: Lifecycle;
   readonly now: () => string;
-  /** Evidence that must be written before state changes (fails closed). */
-  readonly record: (event: EvidenceEvent) => Promise<void>;
-  /** Evidence whose failure must not stop the state change (the fact already happened). */
-  readonly recordSafely: (event: EvidenceEvent) => Promise<void>;
-  readonly emit: (id: string) => void;
   readonly execute: (id: string) => Promise<void>;
   readonly effectOf: (row: ProposalRow) => Effect;
 }
@@ -21,16 +18,13 @@ export function createMaintenance(deps: MaintenanceDeps) {
     const due = deps.repo.dueForExpiry(deps.now());
     let n = 0;
     for (const row of due) {
-      await deps.recordSafely({
+      const event = {
         type: 'proposal_expired',
         proposalId: row.id,
         principal: row.principal,
         data: { from: row.status },
-      });
-      if (deps.repo.transition(row.id, row.status, 'expired', deps.now())) {
-        n++;
-        deps.emit(row.id);
-      }
+      } as const;
+      if (await deps.life.move(row.id, 'expire', event)) n++;
     }
     return n;
   }
@@ -39,26 +33,29 @@ export function createMaintenance(deps: MaintenanceDeps) {
   async function recoverAfterCrash(): Promise<string[]> {
     const ids: string[] = [];
     for (const row of deps.repo.claimed()) {
-      await deps.record({
-        type: 'outcome_unknown',
-        proposalId: row.id,
-        principal: row.principal,
-        data: { reason: 'restart_after_claim' },
-      });
-      deps.repo.markOutcomeUnknown(
-        row.id,
-        deps.now(),
-        JSON.stringify({
-          code: 'OUTCOME_UNKNOWN',
-          message:
-            'mailwarden stopped while this was executing; it will not be retried. Check the mailbox to see whether it happened',
-        }),
+      // At start nothing has happened since the crash: a log that cannot be written stops the start.
+      await deps.life.finish(
+        row,
+        {
+          status: 'outcome_unknown',
+          error: {
+            code: 'OUTCOME_UNKNOWN',
+            message:
+              'mailwarden stopped while this was executing; it will not be retried. Check the mailbox to see whether it happened',
+          },
+          evidence: {
+            type: 'outcome_unknown',
+            proposalId: row.id,
+            principal: row.principal,
+            data: { reason: 'restart_after_claim' },
+          },
+        },
+        { evidence: 'required' },
       );
       ids.push(row.id);
     }
     return ids;
   }
-
   /**
    * At start-up, after recovery: proposals the owner approved but that never started (the sidecar stopped
    * between the approval and the claim) run now, once, if their execution window is still open.

@@ -2,6 +2,16 @@
 import { z } from 'zod';
 import { ActionNameSchema, type ProposalStatus, ProposalStatusSchema } from '../../shared/index.ts';
 import { durably, type StateDb } from '../state/index.ts';
+import { TRANSITIONS, type TransitionName } from './transitions.ts';
+
+/** What a transition may set besides status and execution state. */
+export interface MoveFields {
+  readonly expiresAt?: string | null;
+  readonly result?: string | null;
+  readonly error?: string | null;
+  /** False for a claim that need not survive a power cut (a read's). */
+  readonly durable?: boolean;
+}
 
 export const ProposalRowSchema = z.object({
   id: z.string(),
@@ -29,17 +39,18 @@ export function createProposalRepository(db: StateDb) {
     (id, principal, action, status, canonical, hash, decision, policy_digest, correlation_id, session_id, created_at, updated_at, expires_at)
     VALUES (@id, @principal, @action, @status, @canonical, @hash, @decision, @policyDigest, @correlationId, @sessionId, @createdAt, @createdAt, @expiresAt)`);
   const byId = db.prepare('SELECT * FROM proposals WHERE id = ?');
-  const claim = db.prepare(`UPDATE proposals SET exec_state = 'claimed', claimed_at = ?, updated_at = ?
-    WHERE id = ? AND status = 'approved' AND exec_state = 'none'`);
-  const finish = db.prepare(`UPDATE proposals SET status = ?, exec_state = 'done', result = ?, error = ?, updated_at = ?
-    WHERE id = ? AND exec_state = 'claimed'`);
-  const transition = db.prepare(
-    'UPDATE proposals SET status = ?, updated_at = ?, expires_at = COALESCE(?, expires_at) WHERE id = ? AND status = ?',
-  );
+  const moves = Object.fromEntries(
+    Object.entries(TRANSITIONS).map(([name, t]) => {
+      const list = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
+      const sql = `UPDATE proposals SET status = @to, exec_state = @toExec, updated_at = @at,
+        expires_at = COALESCE(@expiresAt, expires_at), claimed_at = COALESCE(@claimedAt, claimed_at),
+        result = COALESCE(@result, result), error = COALESCE(@error, error)
+        WHERE id = @id AND status IN (${list(t.from)}) AND exec_state IN (${list(t.fromExec)})`;
+      return [name, db.prepare(sql)];
+    }),
+  ) as Record<TransitionName, ReturnType<StateDb['prepare']>>;
   // Only an approved row is ever claimed; naming the status lets the status index answer without a table scan.
   const claimedRows = db.prepare("SELECT * FROM proposals WHERE status = 'approved' AND exec_state = 'claimed'");
-  const markUnknown = db.prepare(`UPDATE proposals SET status = 'outcome_unknown', exec_state = 'done', updated_at = ?,
-    error = ? WHERE id = ? AND exec_state = 'claimed'`);
   const expiring = db.prepare(`SELECT * FROM proposals WHERE status IN ('pending_approval', 'approved')
     AND exec_state = 'none' AND expires_at IS NOT NULL AND expires_at <= ?`);
   const approvedUnclaimed = db.prepare(
@@ -78,34 +89,28 @@ export function createProposalRepository(db: StateDb) {
     get(id: string): ProposalRow | null {
       return parse(byId.get(id));
     },
-    /** INVARIANT: true for exactly one caller per proposal, ever; the side effect runs only after it. */
-    claim(id: string, at: string, durable = true): boolean {
-      const run = () => claim.run(at, at, id).changes === 1;
-      return durable ? durably(db, run) : run();
-    },
-    finish(
-      id: string,
-      status: 'executed' | 'failed',
-      result: string | null,
-      error: string | null,
-      at: string,
-    ): boolean {
-      return finish.run(status, result, error, at, id).changes === 1;
-    },
-    transition(
-      id: string,
-      from: ProposalStatus,
-      to: ProposalStatus,
-      at: string,
-      expiresAt: string | null = null,
-    ): boolean {
-      return transition.run(to, at, expiresAt, id, from).changes === 1;
+    /**
+     * The one way a stored proposal changes: a transition of the table, applied only from the statuses and
+     * execution states it lists (a row that moved on meanwhile is left alone, and false is returned).
+     */
+    move(id: string, name: TransitionName, at: string, fields: MoveFields = {}): boolean {
+      const t = TRANSITIONS[name];
+      const run = () =>
+        moves[name].run({
+          id,
+          to: t.to,
+          toExec: t.toExec,
+          at,
+          expiresAt: fields.expiresAt ?? null,
+          claimedAt: t.toExec === 'claimed' ? at : null,
+          result: fields.result ?? null,
+          error: fields.error ?? null,
+        }).changes === 1;
+      // A read has no side effect to repeat, so its claim need not survive a power cut (`durable: false`).
+      return t.durable && fields.durable !== false ? durably(db, run) : run();
     },
     claimed(): ProposalRow[] {
       return claimedRows.all().map((r) => ProposalRowSchema.parse(r));
-    },
-    markOutcomeUnknown(id: string, at: string, error: string): boolean {
-      return markUnknown.run(at, error, id).changes === 1;
     },
     /** Approved before a stop, never claimed, still inside the execution window. */
     approvedUnclaimed(now: string): string[] {

@@ -1,5 +1,4 @@
 // The one owner of the proposal life cycle: submit → decide → [approve] → execute → record.
-import { EventEmitter } from 'node:events';
 import {
   ACTION_CLASS,
   type ActionName,
@@ -10,13 +9,13 @@ import {
 } from '../../shared/index.ts';
 import { MailwardenError } from '../errors.ts';
 import type { EvidenceEvent, EvidenceLog } from '../evidence/index.ts';
-import type { GogExecutor } from '../exec/index.ts';
+import type { GogExecutor, GogOutcome } from '../exec/index.ts';
 import { type CompiledPolicy, type Decision, decide, type Facts } from '../policy/index.ts';
 import { createWriteBatch, isBusyError, type StateDb } from '../state/index.ts';
 import { ProposalError } from './errors.ts';
+import { createLifecycle, type Outcome } from './lifecycle.ts';
 import { createLockdownStore, type LockdownStore } from './lockdown-store.ts';
 import { createMaintenance } from './maintenance.ts';
-import { createOutcomeWriter } from './outcome-writer.ts';
 import { createProposalRepository, type ProposalRow } from './repository.ts';
 import { type StoredProposal, sealProposal, unsealProposal } from './stored-proposal.ts';
 
@@ -81,33 +80,14 @@ export function createProposalService(deps: ProposalServiceDeps) {
   const repo = createProposalRepository(deps.db);
   const writes = createWriteBatch(deps.db);
   const lockdowns: LockdownStore = deps.lockdowns ?? createLockdownStore(deps.db);
-  const changes = new EventEmitter();
-  changes.setMaxListeners(0);
   const controls = deps.guard?.execution ?? PASS_THROUGH;
-  const iso = () => deps.now().toISOString();
-  const outcomes = createOutcomeWriter({
+  const life = createLifecycle({
     repo,
-    now: iso,
-    stored: (id) => emit(id),
+    evidence: deps.evidence,
+    now: () => deps.now().toISOString(),
     ...(deps.onError ? { onError: deps.onError } : {}),
   });
-
-  async function record(event: EvidenceEvent): Promise<void> {
-    try {
-      await deps.evidence.append(event);
-    } catch (err) {
-      // SECURITY: fail closed. Nothing proceeds that cannot be evidenced.
-      throw new ProposalError(
-        'EVIDENCE_UNAVAILABLE',
-        'the evidence log cannot be written, so mailwarden refuses to act (fail closed); the operator must check disk space and permissions of the evidence folder',
-        { cause: err },
-      );
-    }
-  }
-
-  function emit(id: string): void {
-    changes.emit(id);
-  }
+  const { record, recordSafely } = life;
 
   function decisionOf(row: ProposalRow): Decision {
     return JSON.parse(row.decision) as Decision;
@@ -267,72 +247,57 @@ export function createProposalService(deps: ProposalServiceDeps) {
     const unsealed = unsealProposal(row.canonical, row.hash);
     const approvals = unsealed.ok ? await deps.approvals(row, row.hash) : { ok: true as const };
     // A read has no side effect to repeat, so its claim need not survive a power cut; every other claim is fsynced.
-    if (!repo.claim(id, iso(), ACTION_CLASS[row.action] !== 'read')) return;
-    emit(id);
-    if (!unsealed.ok || !approvals.ok) {
-      const reason = !unsealed.ok ? unsealed.reason : approvals.ok ? '' : approvals.reason;
-      await recordSafely({
-        type: 'execution_finished',
-        proposalId: id,
-        principal: row.principal,
-        data: { outcome: 'refused', code: 'STATE_TAMPERED', reason },
-      });
-      repo.finish(
-        id,
-        'failed',
-        null,
-        JSON.stringify({ code: 'STATE_TAMPERED', message: `refused to execute: ${reason}` }),
-        iso(),
+    if (!life.claim(id, ACTION_CLASS[row.action] !== 'read')) return;
+    const outcome =
+      !unsealed.ok || !approvals.ok
+        ? tampered(row, !unsealed.ok ? unsealed.reason : approvals.ok ? '' : approvals.reason)
+        : await run(row, unsealed.proposal);
+    if (!(await life.finish(row, outcome))) {
+      throw new ProposalError(
+        'STATE_BUSY',
+        `the action ran (${outcome.status}) and its outcome is in evidence, but the state database is locked by another process; read proposal ${id} again in a moment`,
       );
-      emit(id);
-      return;
     }
-    const proposal = unsealed.proposal;
+  }
+
+  /** Refused after the claim and before gog: nothing was changed, and it can never run later either. */
+  function refused(row: ProposalRow, code: string, message: string, detail: Record<string, unknown> = {}): Outcome {
+    return {
+      status: 'failed',
+      error: { code, message },
+      evidence: {
+        type: 'execution_finished',
+        proposalId: row.id,
+        principal: row.principal,
+        data: { outcome: 'refused', code, ...detail },
+      },
+    };
+  }
+
+  /** Stored bytes that no longer hash to what was approved, or approvals that no longer verify. */
+  function tampered(row: ProposalRow, reason: string): Outcome {
+    return refused(row, 'STATE_TAMPERED', `refused to execute: ${reason}`, { reason });
+  }
+
+  /** The steps of one execution, each of which may end it: evidence, the approved content, caps, gog, filter. */
+  async function run(row: ProposalRow, proposal: StoredProposal): Promise<Outcome> {
     try {
       await record({
         type: 'execution_started',
-        proposalId: id,
+        proposalId: row.id,
         principal: row.principal,
         data: { action: proposal.action, hash: row.hash },
       });
     } catch (err) {
       // gog never ran; the claim is settled as a failure so it can never run later either.
-      repo.finish(
-        id,
-        'failed',
-        null,
-        JSON.stringify({ code: 'EVIDENCE_UNAVAILABLE', message: (err as Error).message }),
-        iso(),
-      );
-      emit(id);
-      return;
+      return refused(row, 'EVIDENCE_UNAVAILABLE', (err as Error).message);
     }
     // What was approved must still be what leaves: a changed draft is refused before anything is reserved.
     const recheck = await controls.recheck(proposal, proposal.bound?.draftDigest as Sha256Digest | undefined);
-    if (!recheck.ok) {
-      await recordSafely({
-        type: 'execution_finished',
-        proposalId: id,
-        principal: row.principal,
-        data: { outcome: 'refused', code: recheck.code },
-      });
-      repo.finish(id, 'failed', null, JSON.stringify({ code: recheck.code, message: recheck.message }), iso());
-      emit(id);
-      return;
-    }
+    if (!recheck.ok) return refused(row, recheck.code, recheck.message);
     const preflight = controls.preflight(proposal);
-    if (!preflight.ok) {
-      repo.finish(id, 'failed', null, JSON.stringify({ code: preflight.code, message: preflight.message }), iso());
-      await recordSafely({
-        type: 'execution_finished',
-        proposalId: id,
-        principal: row.principal,
-        data: { outcome: 'refused', code: preflight.code },
-      });
-      emit(id);
-      return;
-    }
-    let outcome: Awaited<ReturnType<GogExecutor['execute']>>;
+    if (!preflight.ok) return refused(row, preflight.code, preflight.message);
+    let outcome: GogOutcome;
     try {
       const prepared = controls.prepare(proposal);
       outcome =
@@ -347,112 +312,85 @@ export function createProposalService(deps: ProposalServiceDeps) {
       // A broken invariant inside the executor: the side effect may or may not have happened.
       deps.onError?.(err, 'executor');
       preflight.settle(false);
-      repo.markOutcomeUnknown(
-        id,
-        iso(),
-        JSON.stringify({
+      return {
+        status: 'outcome_unknown',
+        error: {
           code: 'EXECUTOR_CRASHED',
           message: 'the executor failed unexpectedly; check the mailbox before retrying',
-        }),
-      );
-      await recordSafely({
-        type: 'outcome_unknown',
-        proposalId: id,
-        principal: row.principal,
-        data: { reason: 'executor_crashed' },
-      });
-      emit(id);
-      return;
+        },
+        evidence: {
+          type: 'outcome_unknown',
+          proposalId: row.id,
+          principal: row.principal,
+          data: { reason: 'executor_crashed' },
+        },
+      };
     }
-    if (!outcome.ok && outcome.mayHaveRun) {
-      // gog was stopped after it may have made the change: never "failed", which invites a retry.
-      preflight.settle(true);
-      await finishUnknown(id, row.principal, outcome);
-      return;
-    }
-    preflight.settle(outcome.ok);
-    let stored: string | null = null;
-    let error = outcome.ok ? null : JSON.stringify({ code: outcome.code, message: outcome.message });
+    // gog was stopped after it may have made the change: never "failed", which invites a retry.
+    preflight.settle(outcome.ok || outcome.mayHaveRun === true);
     if (outcome.ok) {
       try {
         const visible = controls.filter(proposal, outcome.result);
-        stored = JSON.stringify(visible);
+        return {
+          status: 'executed',
+          result: JSON.stringify(visible),
+          evidence: finished(row, 'executed', outcome),
+        };
       } catch (err) {
         // SECURITY: what cannot be filtered is never shown; the call is reported as failed instead.
         deps.onError?.(err, 'result filter');
         const code = err instanceof MailwardenError ? err.code : 'RESULT_FILTER_FAILED';
-        error = JSON.stringify({
-          code,
-          message: `the result was withheld because it could not be checked: ${(err as Error).message}`,
-        });
-        outcome = { ok: false, code: 'GOG_BAD_OUTPUT', message: 'result withheld', info: outcome.info };
+        return {
+          status: 'failed',
+          error: {
+            code,
+            message: `the result was withheld because it could not be checked: ${(err as Error).message}`,
+          },
+          evidence: finished(row, 'failed', { ...outcome, code: 'GOG_BAD_OUTPUT' }),
+        };
       }
     }
-    // INVARIANT: the outcome reaches evidence first; state may be locked by another process right now.
-    await recordSafely({
+    if (outcome.mayHaveRun) {
+      return {
+        status: 'outcome_unknown',
+        error: {
+          code: outcome.code,
+          message: `${outcome.message} gog did not finish cleanly, so the change may have been made: check the mailbox (e.g. Sent) before proposing it again; mailwarden will not repeat it.`,
+        },
+        evidence: finished(row, 'outcome_unknown', outcome),
+      };
+    }
+    return {
+      status: 'failed',
+      error: { code: outcome.code, message: outcome.message },
+      evidence: finished(row, 'failed', outcome),
+    };
+  }
+
+  /** The evidence of a gog run: how it ended and digests of what it printed, never the output itself. */
+  function finished(
+    row: ProposalRow,
+    how: 'executed' | 'failed' | 'outcome_unknown',
+    outcome: { info: GogOutcome['info']; code?: string },
+  ): EvidenceEvent {
+    return {
       type: 'execution_finished',
-      proposalId: id,
+      proposalId: row.id,
       principal: row.principal,
       data: {
-        outcome: outcome.ok ? 'executed' : 'failed',
-        ...(outcome.ok ? {} : { code: outcome.code }),
+        outcome: how,
+        ...(how === 'executed' ? {} : { code: outcome.code }),
         exitCode: outcome.info.exitCode,
         attempts: outcome.info.attempts,
         durationMs: Math.round(outcome.info.durationMs),
         stdoutDigest: outcome.info.stdoutDigest,
         stderrDigest: outcome.info.stderrDigest,
       },
-    });
-    const status = outcome.ok ? 'executed' : 'failed';
-    if (!(await outcomes.store({ id, status, result: stored, error }))) {
-      emit(id);
-      throw new ProposalError(
-        'STATE_BUSY',
-        `the action ran (${status}) and its outcome is in evidence, but the state database is locked by another process; read proposal ${id} again in a moment`,
-      );
-    }
-    emit(id);
-  }
-
-  /**
-   * A mutating call that gog did not finish cleanly: the change may or may not have been made. Evidence first,
-   * then state; it is never run again, and the caller is told to look before trying again.
-   */
-  async function finishUnknown(
-    id: string,
-    principal: string,
-    outcome: Extract<Awaited<ReturnType<GogExecutor['execute']>>, { ok: false }>,
-  ): Promise<void> {
-    await recordSafely({
-      type: 'execution_finished',
-      proposalId: id,
-      principal,
-      data: {
-        outcome: 'outcome_unknown',
-        code: outcome.code,
-        exitCode: outcome.info.exitCode,
-        attempts: outcome.info.attempts,
-        durationMs: Math.round(outcome.info.durationMs),
-        stdoutDigest: outcome.info.stdoutDigest,
-        stderrDigest: outcome.info.stderrDigest,
-      },
-    });
-    const message = `${outcome.message} gog did not finish cleanly, so the change may have been made: check the mailbox (e.g. Sent) before proposing it again; mailwarden will not repeat it.`;
-    repo.markOutcomeUnknown(id, iso(), JSON.stringify({ code: outcome.code, message }));
-    emit(id);
-  }
-
-  /** After the side effect, evidence failures must not hide the outcome already stored in state. */
-  async function recordSafely(event: EvidenceEvent): Promise<void> {
-    try {
-      await deps.evidence.append(event);
-    } catch (err) {
-      deps.onError?.(err, `evidence append of ${event.type} for ${event.proposalId ?? '-'}`);
-    }
+    };
   }
 
   function load(id: string): ProposalRecord | null {
-    outcomes.flush();
+    life.flush();
     const row = repo.get(id);
     return row ? { row, decision: decisionOf(row) } : null;
   }
@@ -481,11 +419,11 @@ export function createProposalService(deps: ProposalServiceDeps) {
         const timer = setTimeout(done, Math.min(1000, Math.max(0, deadline - Date.now())));
         function done() {
           clearTimeout(timer);
-          changes.off(id, done);
+          life.changes.off(id, done);
           signal?.removeEventListener('abort', done);
           resolve();
         }
-        changes.on(id, done);
+        life.changes.on(id, done);
         signal?.addEventListener('abort', done);
       });
       await expireDue();
@@ -502,20 +440,17 @@ export function createProposalService(deps: ProposalServiceDeps) {
         `proposal ${id} is ${rec.row.status}; only a pending proposal can be cancelled`,
       );
     }
-    await record({ type: 'proposal_cancelled', proposalId: id, principal, data: { by: principal } });
-    if (!repo.transition(id, 'pending_approval', 'cancelled', iso())) {
+    const event = { type: 'proposal_cancelled', proposalId: id, principal, data: { by: principal } } as const;
+    if (!(await life.move(id, 'cancel', event))) {
       throw new ProposalError('NOT_PENDING', `proposal ${id} changed while being cancelled; read it again`);
     }
-    emit(id);
     return getOwn(principal, id);
   }
 
   const { expireDue, recoverAfterCrash, resumeApproved } = createMaintenance({
     repo,
-    now: iso,
-    record,
-    recordSafely,
-    emit,
+    life,
+    now: () => deps.now().toISOString(),
     execute,
     effectOf: (row) => decisionOf(row).effect,
   });
@@ -540,8 +475,8 @@ export function createProposalService(deps: ProposalServiceDeps) {
     repo,
     lockdowns,
     record,
-    emit,
-    changes,
+    life,
+    changes: life.changes,
   };
 }
 
