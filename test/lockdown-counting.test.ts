@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLockdownStore } from '../sidecar/proposals/lockdown-store.ts';
+import { createLockdownStore } from '../sidecar/lockdown/index.ts';
 import { CORE_MIGRATIONS, openStateDb, type StateDb } from '../sidecar/state/index.ts';
 
 const dirs: string[] = [];

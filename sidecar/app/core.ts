@@ -1,11 +1,12 @@
 // The sidecar's core without sockets: proposals, approvals and (given an owner) the content and outbound guard.
 import { randomUUID } from 'node:crypto';
-import { type ApproverKeyring, createApprovalService, createExecutionCheck } from '../approval/index.ts';
+import { type ApproverKeyring, createDecisionVerifier, createExecutionCheck } from '../approval/index.ts';
 import type { EvidenceLog } from '../evidence/index.ts';
 import type { GogExecutor } from '../exec/index.ts';
 import { createGuard } from '../guard/index.ts';
+import { createLockdown } from '../lockdown/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
-import { createLockdownStore, createProposalService, type ProposalServiceDeps } from '../proposals/index.ts';
+import { createProposalService, type ProposalServiceDeps } from '../proposals/index.ts';
 import type { StateDb } from '../state/index.ts';
 
 export interface CoreDeps {
@@ -19,16 +20,22 @@ export interface CoreDeps {
   /** The mailbox owner; with it, the content and outbound guard runs on every proposal. */
   readonly owner?: string;
   readonly newId?: () => string;
-  /** Told (not awaited) when a proposal starts waiting for an approver. */
-  /** Told when a proposal starts waiting for approval (the notification sinks). */
+  /** Told (not awaited) when a proposal starts waiting for an approver (the notification sinks). */
   readonly pending?: ProposalServiceDeps['onPending'];
   readonly onError?: (err: unknown, context: string) => void;
 }
 
 export function createCore(deps: CoreDeps) {
-  // Built leaf first: the lockdown store and the execution-time approval check need nothing else, the guard
-  // needs the lockdown state, the proposals need guard and check, the approvals apply decisions to proposals.
-  const lockdowns = createLockdownStore(deps.db);
+  // Built leaf first: lockdown and the approval checks need nothing else, the guard needs the lockdown state,
+  // and the proposal life cycle uses them all.
+  const lockdown = createLockdown({
+    db: deps.db,
+    policy: deps.policy,
+    evidence: deps.evidence,
+    now: deps.now,
+    keyring: deps.keyring,
+    skewSeconds: deps.skewSeconds,
+  });
   const guard = deps.owner
     ? createGuard({
         db: deps.db,
@@ -36,7 +43,7 @@ export function createCore(deps: CoreDeps) {
         executor: deps.executor,
         owner: deps.owner,
         now: deps.now,
-        lockdown: (principal) => lockdowns.state(principal),
+        lockdown: (principal) => lockdown.state(principal),
       })
     : null;
   const proposals = createProposalService({
@@ -46,23 +53,24 @@ export function createCore(deps: CoreDeps) {
     evidence: deps.evidence,
     now: deps.now,
     newId: deps.newId ?? (() => randomUUID()),
-    lockdowns,
-    guard: guard ? { facts: { gather: guard.gather }, execution: guard.execution } : undefined,
+    lockdown,
+    guard: guard
+      ? { facts: { gather: guard.gather }, execution: guard.execution, describe: (row) => guard.describe(row) }
+      : undefined,
     approvals: createExecutionCheck({ db: deps.db, policy: deps.policy, keyring: deps.keyring }),
+    decisions: createDecisionVerifier({
+      db: deps.db,
+      policy: deps.policy,
+      keyring: deps.keyring,
+      now: deps.now,
+      skewSeconds: deps.skewSeconds,
+    }),
     ...(deps.pending ? { onPending: deps.pending } : {}),
     ...(deps.onError ? { onError: deps.onError } : {}),
   });
-  const approvals = createApprovalService({
-    db: deps.db,
-    policy: deps.policy,
-    proposals,
-    keyring: deps.keyring,
-    evidence: deps.evidence,
-    now: deps.now,
-    skewSeconds: deps.skewSeconds,
-    ...(guard ? { describe: (row) => guard.describe(row) } : {}),
-  });
-  return { proposals, approvals, guard };
+  // What the operator socket offers for decisions: signed decisions and cards (the life cycle), lockdowns.
+  const approvals = { decide: proposals.applyDecision, card: proposals.card, lockdown: lockdown.applyStatement };
+  return { proposals, approvals, lockdown, guard };
 }
 
 export type Core = ReturnType<typeof createCore>;

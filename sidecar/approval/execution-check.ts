@@ -1,8 +1,7 @@
 // The approvals a proposal needs at execution, re-verified from the stored statements: pure verification over
 // the approvals table, used by the life cycle just before a side effect.
-import { ACTION_CLASS, DecisionPayloadSchema } from '../../shared/index.ts';
+import { ACTION_CLASS, type ActionName, DecisionPayloadSchema } from '../../shared/index.ts';
 import { type CompiledPolicy, evaluatePolicy } from '../policy/index.ts';
-import { type ProposalRow, unsealProposal } from '../proposals/index.ts';
 import type { StateDb } from '../state/index.ts';
 import type { ApproverKeyring } from './keys.ts';
 import { verifyStatement } from './statements.ts';
@@ -17,7 +16,16 @@ function storedAssertion(text: string): unknown {
   }
 }
 
-export function quorumOf(policy: CompiledPolicy, row: Pick<ProposalRow, 'action'>): number {
+/** What the execution-time check reads of a stored proposal (whose bytes the caller unsealed against `hash`). */
+export interface ExecutionSubject {
+  readonly id: string;
+  readonly action: ActionName;
+  readonly principal: string;
+  /** The stored decision, as JSON. */
+  readonly decision: string;
+}
+
+export function quorumOf(policy: CompiledPolicy, row: Pick<ExecutionSubject, 'action'>): number {
   return policy.policy.approvals.quorum[ACTION_CLASS[row.action]];
 }
 
@@ -28,7 +36,8 @@ export interface ExecutionCheckDeps {
 }
 
 /**
- * Execution-time re-check: re-verify every stored signature against the hash re-computed from the stored bytes.
+ * Execution-time re-check: re-verify every stored signature against the hash re-computed from the stored bytes
+ * (the life cycle unseals the stored bytes against that hash before asking).
  * SECURITY: a state-database writer who edits the proposal, the hash or the decision cannot make it executable.
  */
 export function createExecutionCheck(deps: ExecutionCheckDeps) {
@@ -36,11 +45,9 @@ export function createExecutionCheck(deps: ExecutionCheckDeps) {
     'SELECT approver, decision, jws, at FROM approvals WHERE proposal_id = ? ORDER BY at',
   );
   return async function verifyForExecution(
-    row: ProposalRow,
+    row: ExecutionSubject,
     hash: string,
   ): Promise<{ ok: true } | { ok: false; reason: string }> {
-    const unsealed = unsealProposal(row.canonical, hash);
-    if (!unsealed.ok) return { ok: false, reason: unsealed.reason };
     const storedDecision = JSON.parse(row.decision) as { effect?: string };
     const policyNow = evaluatePolicy(deps.policy, {
       action: row.action,

@@ -1,6 +1,17 @@
-// Approvals: approver keys, signed statements, and applying decisions with quorum and binding.
+// Approvals: approver keys, signed statements, and turning a decision into an Approval or a Refusal (quorum
+// included). Applying it to a proposal is the proposal life cycle's business.
 
-export { createExecutionCheck, quorumOf } from './execution-check.ts';
+export {
+  type Approval,
+  createDecisionVerifier,
+  type DecisionSubject,
+  type DecisionVerifier,
+  type PasskeyDecision,
+  type Refusal,
+  type Verdict,
+} from './decisions.ts';
+export { ApprovalError } from './errors.ts';
+export { createExecutionCheck, type ExecutionSubject, quorumOf } from './execution-check.ts';
 export type { ApprovalMode, ApproverKeyring } from './keys.ts';
 export {
   ApproverKeyError,
@@ -9,8 +20,7 @@ export {
   loadApproverKeyring,
   loadSigningKey,
 } from './keys.ts';
-export type { ApprovalService, ApprovalServiceDeps, PasskeyDecision } from './service.ts';
-export { ApprovalError, createApprovalService } from './service.ts';
+export { createNonceStore, type NonceStore } from './nonces.ts';
 export type { StatementCheck, StatementRefusal } from './statements.ts';
 export { newNonce, signStatement, verifyStatement } from './statements.ts';
 export {

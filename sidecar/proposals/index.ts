@@ -2,8 +2,6 @@
 
 export type { ProposalErrorCode } from './errors.ts';
 export { ProposalError } from './errors.ts';
-export type { LockdownStore } from './lockdown-store.ts';
-export { createLockdownStore } from './lockdown-store.ts';
 export type { ProposalRow } from './repository.ts';
 export type {
   ApprovalCheck,

@@ -7,17 +7,19 @@ import {
   type ProposalStatus,
   type Sha256Digest,
 } from '../../shared/index.ts';
+import { ApprovalError, type DecisionVerifier, type PasskeyDecision, type Refusal } from '../approval/index.ts';
 import { MailwardenError } from '../errors.ts';
 import type { EvidenceEvent, EvidenceLog } from '../evidence/index.ts';
 import type { GogExecutor, GogOutcome } from '../exec/index.ts';
+import { createLockdown, type Lockdown } from '../lockdown/index.ts';
 import { type CompiledPolicy, type Decision, decide, type Facts } from '../policy/index.ts';
 import { createWriteBatch, isBusyError, type StateDb } from '../state/index.ts';
 import { ProposalError } from './errors.ts';
 import { createLifecycle, type Outcome } from './lifecycle.ts';
-import { createLockdownStore, type LockdownStore } from './lockdown-store.ts';
 import { createMaintenance } from './maintenance.ts';
 import { createProposalRepository, type ProposalRow } from './repository.ts';
 import { type StoredProposal, sealProposal, unsealProposal } from './stored-proposal.ts';
+import { toView } from './view.ts';
 
 export type Preflight =
   | { readonly ok: true; settle(succeeded: boolean): void }
@@ -61,13 +63,21 @@ export interface ProposalServiceDeps {
   readonly evidence: EvidenceLog;
   readonly now: () => Date;
   readonly newId: () => string;
-  /** The content and outbound guard: facts before deciding, controls around executing. */
-  readonly guard?: { readonly facts: FactsSource; readonly execution: ExecutionControls } | undefined;
+  /** The content and outbound guard: facts before deciding, controls around executing, and the card's facts. */
+  readonly guard?:
+    | {
+        readonly facts: FactsSource;
+        readonly execution: ExecutionControls;
+        readonly describe?: (row: ProposalRow) => Record<string, unknown>;
+      }
+    | undefined;
   readonly approvals: ApprovalCheck;
+  /** Turns signed decisions into approvals or refusals (approval/); without it no decision can be made. */
+  readonly decisions?: DecisionVerifier;
   /** A proposal now waits for an approver (tell the owner). Not awaited; it must return at once. */
   readonly onPending?: (p: StoredProposal, decision: Decision, expiresAt: string) => void;
   /** Shared with whoever else reads lockdown state (the guard's facts), so both see one cache. */
-  readonly lockdowns?: LockdownStore;
+  readonly lockdown?: Lockdown;
   readonly onError?: (err: unknown, context: string) => void;
 }
 
@@ -79,7 +89,8 @@ export interface ProposalRecord {
 export function createProposalService(deps: ProposalServiceDeps) {
   const repo = createProposalRepository(deps.db);
   const writes = createWriteBatch(deps.db);
-  const lockdowns: LockdownStore = deps.lockdowns ?? createLockdownStore(deps.db);
+  const lockdown: Lockdown =
+    deps.lockdown ?? createLockdown({ db: deps.db, policy: deps.policy, evidence: deps.evidence, now: deps.now });
   const controls = deps.guard?.execution ?? PASS_THROUGH;
   const life = createLifecycle({
     repo,
@@ -103,7 +114,7 @@ export function createProposalService(deps: ProposalServiceDeps) {
     if (deps.guard) return deps.guard.facts.gather(p);
     const facts: Facts = {
       guarded: false,
-      lockdown: lockdowns.state(p.principal),
+      lockdown: lockdown.state(p.principal),
       internalDomains: [],
       recipients: null,
       taint: { readExternal: false, readCodes: [] },
@@ -218,26 +229,11 @@ export function createProposalService(deps: ProposalServiceDeps) {
     }
 
     if (status === 'pending_approval') deps.onPending?.(stored, decision, expiresAt!);
-    if (status === 'denied') await noteDenial(principal);
+    if (status === 'denied') await lockdown.noteDenial(principal);
     if (status !== 'approved') return { row, decision: decisionOf(row) };
     // An allowed proposal runs now; its answer is the row as the execution left it.
     await execute(stored.id);
     return load(stored.id)!;
-  }
-
-  async function noteDenial(principal: string): Promise<void> {
-    const cfg = deps.policy.policy.lockdown;
-    if (cfg.denialThreshold === 0) return;
-    const now = deps.now();
-    const since = new Date(now.getTime() - cfg.windowSeconds * 1000).toISOString();
-    const scope = cfg.scope === 'global' ? 'global' : `principal:${principal}`;
-    // Already locked: nothing left to decide, so a flood of denials costs no counting at all.
-    if (lockdowns.isLocked(scope)) return;
-    const count = lockdowns.noteDenial(principal, now.toISOString(), since, cfg.denialThreshold);
-    if (count < cfg.denialThreshold) return;
-    const reason = `${count} denied proposals from ${principal} within ${cfg.windowSeconds}s`;
-    await record({ type: 'lockdown_changed', principal, data: { lockdown: true, scope, reason, actor: 'automatic' } });
-    lockdowns.set(scope, reason, now.toISOString(), 'automatic');
   }
 
   /** Execute an approved proposal at most once. Safe to call concurrently and repeatedly. */
@@ -447,6 +443,92 @@ export function createProposalService(deps: ProposalServiceDeps) {
     return getOwn(principal, id);
   }
 
+  /** Evidence of a refused decision, then the refusal; nothing about the proposal changes. */
+  async function refuse(proposalId: string, r: Refusal): Promise<never> {
+    try {
+      await deps.evidence.append({
+        type: 'approval_refused',
+        proposalId,
+        data: { reason: r.reason, approver: r.approver },
+      });
+    } catch {
+      throw new ApprovalError(
+        'EVIDENCE_UNAVAILABLE',
+        'the evidence log cannot be written; nothing was decided (fail closed)',
+      );
+    }
+    throw new ApprovalError('APPROVAL_REFUSED', r.message);
+  }
+
+  /**
+   * A signed decision on a waiting proposal: verified by approval/, then single-use, evidenced, kept; a
+   * rejection ends the proposal, and the approval that completes the quorum starts its execution.
+   */
+  async function applyDecision(
+    proposalId: string,
+    statement: string | PasskeyDecision,
+  ): Promise<{ proposalId: string; outcome: string }> {
+    if (!deps.decisions) throw new ApprovalError('APPROVAL_REFUSED', 'no approvers are configured');
+    const row = repo.get(proposalId);
+    const verdict = await deps.decisions.verify(proposalId, row, statement);
+    if (!verdict.ok) return refuse(proposalId, verdict.refusal);
+    const approval = verdict.approval;
+    await expireDue();
+    const current = repo.get(proposalId)!;
+    if (current.status !== 'pending_approval') {
+      return refuse(proposalId, {
+        approver: approval.approver,
+        reason: 'not_pending',
+        message: `decision refused: proposal ${proposalId} is ${current.status}, no longer pending`,
+      });
+    }
+    const spent = deps.decisions.consume(approval);
+    if (spent) return refuse(proposalId, spent);
+    try {
+      await deps.evidence.append({ type: 'approval_accepted', proposalId, data: approval.evidence });
+    } catch {
+      throw new ApprovalError(
+        'EVIDENCE_UNAVAILABLE',
+        'the evidence log cannot be written; nothing was decided (fail closed)',
+      );
+    }
+    deps.decisions.store(proposalId, approval);
+    if (approval.decision === 'reject') {
+      const event = { type: 'proposal_rejected', proposalId, data: { by: approval.approver } } as const;
+      await life.move(proposalId, 'reject', event);
+      return { proposalId, outcome: 'rejected' };
+    }
+    const approvers = deps.decisions.approvers(proposalId);
+    const needed = deps.decisions.quorum(current.action);
+    if (approvers.length < needed) return { proposalId, outcome: `approved_by_${approvers.length}_of_${needed}` };
+    const windowEnd = new Date(
+      deps.now().getTime() + deps.policy.policy.approvals.executionWindowSeconds * 1000,
+    ).toISOString();
+    const approved = { type: 'proposal_approved', proposalId, data: { approvers, quorum: needed } } as const;
+    if (await life.move(proposalId, 'approve', approved, { expiresAt: windowEnd })) await execute(proposalId);
+    return { proposalId, outcome: repo.get(proposalId)?.status ?? 'approved' };
+  }
+
+  /** The approval card: the proposal as sealed, its integrity, its decisions so far, and the decided-on facts. */
+  async function card(proposalId: string): Promise<Record<string, unknown>> {
+    const rec = load(proposalId);
+    if (!rec) throw new ApprovalError('NOT_FOUND', `no proposal ${proposalId}`);
+    const unsealed = unsealProposal(rec.row.canonical, rec.row.hash);
+    const stored = unsealed.ok ? unsealed.proposal : null;
+    return {
+      ...toView(rec),
+      principal: rec.row.principal,
+      class: ACTION_CLASS[rec.row.action],
+      params: stored?.params ?? null,
+      justification: stored?.justification ?? null,
+      session: stored?.session ?? null,
+      integrity: unsealed.ok ? 'ok' : `TAMPERED: ${unsealed.reason}`,
+      approvals: deps.decisions?.list(proposalId) ?? [],
+      quorum: deps.decisions?.quorum(rec.row.action) ?? 0,
+      ...(deps.guard?.describe ? deps.guard.describe(rec.row) : {}),
+    };
+  }
+
   const { expireDue, recoverAfterCrash, resumeApproved } = createMaintenance({
     repo,
     life,
@@ -457,6 +539,8 @@ export function createProposalService(deps: ProposalServiceDeps) {
 
   return {
     submit,
+    applyDecision,
+    card,
     rejectInput,
     resumeApproved,
     execute,
@@ -473,9 +557,8 @@ export function createProposalService(deps: ProposalServiceDeps) {
       return { ...p, items: p.rows.map((row) => ({ row, decision: decisionOf(row) })) };
     },
     repo,
-    lockdowns,
+    lockdowns: lockdown,
     record,
-    life,
     changes: life.changes,
   };
 }
