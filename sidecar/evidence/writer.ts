@@ -73,8 +73,10 @@ export class EvidenceWriter implements EvidenceLogHandle {
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly sinkDeliveries = new Set<Promise<void>>();
-  /** INVARIANT: all file I/O runs inside this chain, one step at a time. */
+  /** INVARIANT: all file I/O runs inside this chain, one step at a time (the head file's updates excepted). */
   private io: Promise<unknown> = Promise.resolve();
+  /** Head-file updates, one after another and each after its records' sync. */
+  private headChain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly cfg: WriterConfig,
@@ -120,6 +122,7 @@ export class EvidenceWriter implements EvidenceLogHandle {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.draining;
+    await this.headChain;
     try {
       await this.exclusive(async () => {
         if (!this.failed) await this.writeCheckpoint();
@@ -206,17 +209,7 @@ export class EvidenceWriter implements EvidenceLogHandle {
       for (const a of accepted) a.p.reject(this.unavailable(err as Error));
       return;
     }
-    try {
-      await this.cfg.head.advance({ size: seq, lastHash: prev });
-    } catch (err) {
-      // The records are durable but unacknowledged (like a crash right after the sync); without a durable head
-      // nothing more may be acknowledged, so the log stops until a restart.
-      this.failed = err as Error;
-      this.cfg.onEvent({ kind: 'write_failed', error: this.failed, fatal: true });
-      for (const a of accepted) a.p.reject(this.unavailable(err as Error));
-      return;
-    }
-    // INVARIANT: the in-memory head moves only after the bytes are durable.
+    // INVARIANT: the in-memory head moves only after the bytes are durable; the next batch chains from it.
     this.st.segmentBytes += bytes.length;
     this.st.segmentLines += accepted.length;
     this.st.segmentFirstTs ??= ts;
@@ -224,7 +217,28 @@ export class EvidenceWriter implements EvidenceLogHandle {
       this.st.range.append(leafHash(a.record.hash));
       this.st.lastHash = a.record.hash;
     }
-    for (const a of accepted) a.p.resolve({ seq: a.record.seq, hash: a.record.hash });
+    // The head file is advanced beside the next batch's write and sync rather than before it: the two are
+    // different files, the head still moves only after these records are durable and in order, and nothing
+    // of this batch is acknowledged before its head is durable.
+    const advance = this.headChain.then(async () => {
+      if (this.failed) throw this.failed;
+      await this.cfg.head.advance({ size: seq, lastHash: prev });
+    });
+    this.headChain = advance.catch(() => undefined);
+    advance.then(
+      () => {
+        for (const a of accepted) a.p.resolve({ seq: a.record.seq, hash: a.record.hash });
+      },
+      (err: unknown) => {
+        // The records are durable but unacknowledged (like a crash right after the sync); without a durable
+        // head nothing more may be acknowledged, so the log stops until a restart.
+        if (!this.failed) {
+          this.failed = toError(err);
+          this.cfg.onEvent({ kind: 'write_failed', error: this.failed, fatal: true });
+        }
+        for (const a of accepted) a.p.reject(this.unavailable(toError(err)));
+      },
+    );
   }
 
   /** Cut the segment back to its last durable length so the next write continues a valid chain. */
