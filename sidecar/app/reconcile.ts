@@ -1,11 +1,11 @@
 // At every start: state.db held against evidence, so a restored backup or a reset row can never send twice,
 // and a row whose evidence is gone is a loud, recorded inconsistency until an operator acknowledges it.
 import { z } from 'zod';
-import { type ApproverKeyring, verifyStatement } from '../approval/index.ts';
+import { type ApproverKeyring, createNonceStore, verifyStatement } from '../approval/index.ts';
 import { MailwardenError } from '../errors.ts';
 import { type EvidenceLog, findProposalEvidence } from '../evidence/index.ts';
 import type { ProposalRow, ProposalService } from '../proposals/index.ts';
-import { durably, type Migration, type StateDb } from '../state/index.ts';
+import type { Migration, StateDb } from '../state/index.ts';
 
 export const RECONCILE_MIGRATIONS: readonly Migration[] = [
   {
@@ -32,7 +32,7 @@ const MARGIN_MS = 60 * 60 * 1000;
 
 export interface ReconcileDeps {
   readonly db: StateDb;
-  readonly proposals: Pick<ProposalService, 'repo'>;
+  readonly proposals: Pick<ProposalService, 'openRows' | 'reconcile'>;
   readonly evidence: Pick<EvidenceLog, 'append'>;
   readonly evidenceDir: string;
   readonly now: () => Date;
@@ -49,9 +49,8 @@ export interface ReconcileReport {
 }
 
 export async function reconcileWithEvidence(deps: ReconcileDeps): Promise<ReconcileReport> {
-  const { repo } = deps.proposals;
   const record = (e: Parameters<EvidenceLog['append']>[0]) => deps.evidence.append(e);
-  const open = openRows(repo);
+  const open = deps.proposals.openRows();
   if (open.length === 0) return { checked: 0, settled: [], gaps: [], bytesRead: 0 };
   let oldest = Number.POSITIVE_INFINITY;
   for (const r of open) oldest = Math.min(oldest, Date.parse(r.created_at));
@@ -61,7 +60,6 @@ export async function reconcileWithEvidence(deps: ReconcileDeps): Promise<Reconc
     ids: new Set(open.map((r) => r.id)),
     ...(Number.isNaN(since.getTime()) ? {} : { since: since.toISOString() }),
   });
-  const iso = () => deps.now().toISOString();
   const settled: string[] = [];
   const gaps: ProposalRow[] = [];
   for (const row of open) {
@@ -74,19 +72,22 @@ export async function reconcileWithEvidence(deps: ReconcileDeps): Promise<Reconc
     if (row.exec_state === 'claimed') continue;
     const started = STARTED.filter((t) => ev.types.has(t));
     if (started.length === 0) continue;
-    // INVARIANT: evidence first, then state; a crash in between repeats this at the next start.
-    await record({
-      type: 'outcome_unknown',
-      proposalId: row.id,
-      principal: row.principal,
-      data: { reason: 'state_behind_evidence', rowStatus: row.status, evidence: started },
-    });
-    settleUnknown(deps.db, row, iso(), {
-      code: 'OUTCOME_UNKNOWN',
-      message:
-        'the state database said this had not run, but evidence shows its execution began (state restored from ' +
-        'a backup or changed by hand); it will not run again. Check the mailbox to see whether it happened',
-    });
+    // INVARIANT: evidence first, then state (the transition's order); a crash in between repeats this next start.
+    await deps.proposals.reconcile(
+      row,
+      {
+        type: 'outcome_unknown',
+        proposalId: row.id,
+        principal: row.principal,
+        data: { reason: 'state_behind_evidence', rowStatus: row.status, evidence: started },
+      },
+      {
+        code: 'OUTCOME_UNKNOWN',
+        message:
+          'the state database said this had not run, but evidence shows its execution began (state restored from ' +
+          'a backup or changed by hand); it will not run again. Check the mailbox to see whether it happened',
+      },
+    );
     settled.push(row.id);
   }
   if (gaps.length > 0) {
@@ -100,37 +101,29 @@ export async function reconcileWithEvidence(deps: ReconcileDeps): Promise<Reconc
         statuses: [...new Set(gaps.map((r) => r.status))],
       },
     });
-    const at = iso();
     deps.db
       .prepare('INSERT INTO evidence_gaps (detected_at, evidence_seq, proposal_ids) VALUES (?, ?, ?)')
-      .run(at, receipt.seq, JSON.stringify(ids));
+      .run(deps.now().toISOString(), receipt.seq, JSON.stringify(ids));
     for (const row of gaps) {
-      settleUnknown(deps.db, row, at, {
-        code: 'EVIDENCE_GAP',
-        message:
-          'the evidence log holds no record of this proposal although the state database does; it will not run. ' +
-          'See `mailwarden posture` and docs/evidence.md',
-      });
+      // Each proposal's own trail says how it ended, pointing at the gap record.
+      await deps.proposals.reconcile(
+        row,
+        {
+          type: 'outcome_unknown',
+          proposalId: row.id,
+          principal: row.principal,
+          data: { reason: 'evidence_gap', rowStatus: row.status, gapSeq: receipt.seq },
+        },
+        {
+          code: 'EVIDENCE_GAP',
+          message:
+            'the evidence log holds no record of this proposal although the state database does; it will not run. ' +
+            'See `mailwarden posture` and docs/evidence.md',
+        },
+      );
     }
   }
   return { checked: open.length, settled, gaps: gaps.map((r) => r.id), bytesRead: found.bytesRead };
-}
-
-function openRows(repo: ProposalService['repo']): ProposalRow[] {
-  const all = Number.MAX_SAFE_INTEGER;
-  return [...repo.list('pending_approval', all), ...repo.list('approved', all)];
-}
-
-/** Only from the status the row was read in: a concurrent change wins and is looked at again next start. */
-function settleUnknown(db: StateDb, row: ProposalRow, at: string, error: { code: string; message: string }): void {
-  durably(db, () =>
-    db
-      .prepare(
-        `UPDATE proposals SET status = 'outcome_unknown', exec_state = 'done', updated_at = ?, error = ?
-         WHERE id = ? AND status = ?`,
-      )
-      .run(at, JSON.stringify(error), row.id, row.status),
-  );
 }
 
 export interface EvidenceGap {
@@ -170,7 +163,7 @@ export function createGapRegistry(deps: GapRegistryDeps) {
   const ack = deps.db.prepare(
     'UPDATE evidence_gaps SET acknowledged_at = ?, acknowledged_by = ?, reason = ? WHERE id = ? AND acknowledged_at IS NULL',
   );
-  const useNonce = deps.db.prepare('INSERT OR IGNORE INTO used_nonces (nonce, used_at, expires_at) VALUES (?, ?, ?)');
+  const nonces = createNonceStore(deps.db);
 
   function open(): EvidenceGap[] {
     return (openGaps.all() as { id: number; detected_at: string; evidence_seq: number; proposal_ids: string }[]).map(
@@ -194,7 +187,7 @@ export function createGapRegistry(deps: GapRegistryDeps) {
       throw new GapError('NOT_FOUND', `no open evidence gap ${p.evidenceGap}; see GET /v1/evidence/gaps`);
     }
     const at = deps.now().toISOString();
-    if (durably(deps.db, () => useNonce.run(p.nonce, at, new Date(p.exp * 1000).toISOString()).changes) !== 1) {
+    if (!nonces.consume(p.nonce, deps.now(), p.exp)) {
       throw new GapError('APPROVAL_REFUSED', 'acknowledgement refused: it was already used (replay)');
     }
     // Evidence first: the acknowledgement, with its signature, is part of the record an auditor sees.

@@ -529,6 +529,20 @@ export function createProposalService(deps: ProposalServiceDeps) {
     };
   }
 
+  /** Proposals not yet final, oldest first by status: what start-up holds against evidence. */
+  function openRows(): ProposalRow[] {
+    const all = Number.MAX_SAFE_INTEGER;
+    return [...repo.list('pending_approval', all), ...repo.list('approved', all)];
+  }
+
+  /**
+   * At start, before anything runs: an open proposal whose evidence contradicts state (a restored backup, a
+   * hand-edited row, evidence that is gone) ends as outcome unknown, evidence first. False if it moved on.
+   */
+  function reconcile(row: ProposalRow, event: EvidenceEvent, error: { code: string; message: string }) {
+    return life.move(row.id, 'reconcile', event, { error: JSON.stringify(error) });
+  }
+
   const { expireDue, recoverAfterCrash, resumeApproved } = createMaintenance({
     repo,
     life,
@@ -548,6 +562,8 @@ export function createProposalService(deps: ProposalServiceDeps) {
     load,
     waitForChange,
     cancel,
+    openRows,
+    reconcile,
     expireDue,
     recoverAfterCrash,
     list: (status: ProposalStatus | null, limit = 200) =>
