@@ -572,7 +572,6 @@ export function createProposalService(deps: ProposalServiceDeps) {
       const p = repo.page(status, limit, before);
       return { ...p, items: p.rows.map((row) => ({ row, decision: decisionOf(row) })) };
     },
-    repo,
     lockdowns: lockdown,
     record,
     changes: life.changes,
