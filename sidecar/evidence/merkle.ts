@@ -58,6 +58,26 @@ export class CompactRange {
     this.count += 1;
   }
 
+  /**
+   * Append a whole perfect subtree of 2^level leaves, given its root: the same as appending its leaves one by
+   * one. It must sit at an aligned place, so the size must be a multiple of 2^level.
+   */
+  appendSubtree(level: number, root: Buffer): void {
+    const width = 2 ** level;
+    if (this.count % width !== 0) {
+      throw new Error(`a subtree of ${width} leaves is not aligned after ${this.count} leaves`);
+    }
+    let node = root;
+    // As in append: each set bit of the size, from this level up, is a subtree that now has a right sibling.
+    let n = this.count / width;
+    while (n % 2 === 1) {
+      node = nodeHash(this.nodes.pop()!, node);
+      n = (n - 1) / 2;
+    }
+    this.nodes.push(node);
+    this.count += width;
+  }
+
   root(): Buffer {
     if (this.nodes.length === 0) return EMPTY_ROOT;
     let acc = this.nodes[this.nodes.length - 1]!;
@@ -67,6 +87,56 @@ export class CompactRange {
 
   clone(): CompactRange {
     return new CompactRange(this.count, this.nodes);
+  }
+}
+
+/** A perfect subtree of 2^level leaves, by its root. */
+export interface Subtree {
+  readonly level: number;
+  readonly hash: Buffer;
+}
+
+/**
+ * The leaves from `begin` on, as the fewest perfect subtrees at aligned places, left to right: what a piece of
+ * the log verified on its own contributes to the tree, without knowing the hashes before it. Appended in order
+ * to the compact range of the leaves before `begin` (appendSubtree), they give the tree of all of them.
+ */
+export class AlignedRange {
+  private readonly levels: number[] = [];
+  private readonly starts: number[] = [];
+  private readonly hashes: Buffer[] = [];
+  private next: number;
+
+  constructor(begin: number) {
+    this.next = begin;
+  }
+
+  /** Position after the last leaf. */
+  get end(): number {
+    return this.next;
+  }
+
+  append(leaf: Buffer): void {
+    let node = leaf;
+    let level = 0;
+    let start = this.next;
+    // The last subtree merges with the new one when both are as large and together they start at an aligned place.
+    for (;;) {
+      const top = this.levels.length - 1;
+      if (top < 0 || this.levels[top] !== level || this.starts[top]! % 2 ** (level + 1) !== 0) break;
+      node = nodeHash(this.hashes.pop()!, node);
+      start = this.starts.pop()!;
+      this.levels.pop();
+      level++;
+    }
+    this.levels.push(level);
+    this.starts.push(start);
+    this.hashes.push(node);
+    this.next++;
+  }
+
+  nodes(): Subtree[] {
+    return this.levels.map((level, i) => ({ level, hash: this.hashes[i]! }));
   }
 }
 
