@@ -59,6 +59,8 @@ mkdirSync(outdir, { recursive: true });
 await esbuild.build({
   entryPoints: {
     mailwarden: join(root, 'sidecar', 'cli', 'main.ts'),
+    // What `evidence verify` runs in its worker threads (sidecar/evidence/parallel-scan.ts).
+    'verify-worker': join(root, 'sidecar', 'evidence', 'verify-worker.ts'),
   },
   outdir,
   // Every output sits directly in dist/cli, two levels below the root like the sources, so paths taken

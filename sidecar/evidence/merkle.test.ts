@@ -39,7 +39,7 @@ describe('merkle tree', () => {
       for (const leaf of leaves.slice(0, begin)) prefix.append(leaf);
       const piece = new AlignedRange(begin);
       for (let end = begin + 1; end <= leaves.length; end++) {
-        piece.append(leaves[end - 1]!);
+        piece.append(leaves[end - 1]!.toString('hex'));
         expect(piece.end).toBe(end);
         const joined = prefix.clone();
         for (const n of piece.nodes()) joined.appendSubtree(n.level, n.hash);

@@ -23,6 +23,7 @@ import {
   parseResumeBody,
   type Resume,
 } from './note.ts';
+import { type ParallelScanOptions, scanSegmentsInParallel } from './parallel-scan.ts';
 
 export type TamperReason =
   | 'hash_mismatch'
@@ -81,6 +82,8 @@ export interface ScanResult {
   readonly skippedSegments: readonly string[];
   /** Notes were found and none of them names the given key: most likely the wrong public key. */
   readonly foreignKey: boolean;
+  /** The segments were checked by worker threads (an intact log read with `parallel`). */
+  readonly inParallel: boolean;
 }
 
 export interface ScanOptions {
@@ -98,6 +101,11 @@ export interface ScanOptions {
    * does); the full scan (what `evidence verify` does) reads everything.
    */
   readonly tailOnly?: boolean;
+  /**
+   * Let worker threads check the segments in pieces (the full scan of a large log, from the real file system).
+   * Only an intact log is accepted that way; anything else is scanned again here, which names what is wrong.
+   */
+  readonly parallel?: ParallelScanOptions;
 }
 
 const SEQ_PEEK = /"seq":(\d+)/;
@@ -206,7 +214,7 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
       bad({ file: RESUME_FILE, line: 1, seq: null, reason: 'hash_mismatch', message });
     }
   }
-  const range = resume
+  let range = resume
     ? new CompactRange(resume.size, resume.frontier)
     : anchor
       ? new CompactRange(anchor.size, anchor.frontier)
@@ -241,7 +249,37 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
   for (const s of segments) totalBytes += opts.sizes?.get(s.name) ?? 0;
   let doneBytes = 0;
 
-  for (let si = 0; si < segments.length && firstBad === null && torn === null; si++) {
+  const parallel =
+    opts.parallel && firstBad === null && !resume
+      ? await scanSegmentsInParallel({
+          dir: opts.dir,
+          reader,
+          segments,
+          range,
+          lastHash,
+          nextSeq,
+          checkpoints,
+          nextCheckpoint,
+          acked,
+          proposalId: opts.proposalId,
+          onProgress: opts.onProgress,
+          progressTotal: totalBytes,
+          options: opts.parallel,
+        })
+      : null;
+  if (parallel) {
+    range = parallel.range;
+    lastHash = parallel.lastHash;
+    nextSeq = parallel.nextSeq;
+    for (const a of parallel.approvals) approvals.push(a);
+    for (const t of parallel.trail) trail.push(t);
+    if (leaves && parallel.leaves) for (const l of parallel.leaves) leaves.push(l);
+    lastSegmentBytes = parallel.lastSegmentBytes;
+    lastSegmentLines = parallel.lastSegmentLines;
+    lastSegmentFirstTs = parallel.lastSegmentFirstTs;
+  }
+
+  for (let si = 0; !parallel && si < segments.length && firstBad === null && torn === null; si++) {
     const seg = segments[si]!;
     const isLast = si === segments.length - 1;
     const startOffset = resume && seg.name === resume.segment ? resume.offset : 0;
@@ -387,6 +425,7 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
     leaves,
     skippedSegments,
     foreignKey: notes > 0 && foreign === notes,
+    inParallel: parallel !== null,
   };
 }
 
