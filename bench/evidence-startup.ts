@@ -1,6 +1,7 @@
 // Start-up cost as the log and the state grow, and full verification speed.
 //
 //   npm run build && node --import tsx bench/evidence-startup.ts [--sizes 0,100000,1000000] [--runs 3]
+//     [--bin OTHER/bin/mailwarden.mjs --verify-module OTHER/sidecar/evidence/index.ts]   (another checkout)
 //
 // For each size N it makes a real setup (`mailwarden init`, fake gog), fills its evidence log with N records and
 // its state.db with N proposal rows, then times the real `mailwarden serve` from spawn to its ready line and reads
@@ -35,10 +36,13 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '0,100000,1000000' },
     runs: { type: 'string', default: '3' },
     'verify-module': { type: 'string' },
+    /** Another checkout's bin/mailwarden.mjs (with its bundle built) for a before/after on the same harness. */
+    bin: { type: 'string' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
 const runs = Number(values.runs);
+const bin = values.bin ?? BIN;
 const ORIGIN = 'mailwarden/bench';
 const SEGMENT_BYTES = 64 * 1024 * 1024;
 const CHECKPOINT_EVERY = 1000;
@@ -168,7 +172,7 @@ function peakRss(pid: number | undefined): number {
 /** Spawn `mailwarden serve`, time it to the ready line, read its peak RSS then and once settled, stop it. */
 async function startOnce(config: string): Promise<{ ms: number; rssMb: number; settledRssMb: number; log: string }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', config, '--json'], {
+  const child = spawn(process.execPath, [bin, 'serve', '--config', config, '--json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -205,7 +209,9 @@ try {
   const key = createPrivateKey(readFileSync(keyPath.startsWith('/') ? keyPath : join(dir, keyPath)));
   const evidenceDir = join(dir, 'evidence');
   const stateFile = join(dir, 'state', 'state.db');
-  console.log(`evidence start-up bench (node ${process.version}; load average ${loadavg()[0]!.toFixed(1)})`);
+  console.log(
+    `evidence start-up bench (node ${process.version}; load average ${loadavg()[0]!.toFixed(1)})${values.bin ? ` with ${bin}` : ''}`,
+  );
   // What the machine gives any Node process right now: the floor under every start-up below.
   const bare: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -266,7 +272,7 @@ try {
     );
   }
   const t0 = performance.now();
-  const cli = await promisify(execFile)(process.execPath, [BIN, 'evidence', 'verify', '--config', init.config], {
+  const cli = await promisify(execFile)(process.execPath, [bin, 'evidence', 'verify', '--config', init.config], {
     maxBuffer: 16 * 1024 * 1024,
   });
   const wall = (performance.now() - t0) / 1000;
