@@ -78,6 +78,25 @@ describe('evidence scan in worker threads', () => {
     }
   });
 
+  it('reads lines far longer than a piece', async () => {
+    const long = join(root, 'long');
+    const log = await openEvidenceLog({
+      dir: long,
+      signingKey: privateKey,
+      blindingKey: Buffer.alloc(32, 3),
+      origin: 'mailwarden/parallel',
+      checkpointEvery: { records: 2, seconds: 0 },
+    });
+    for (let i = 0; i < 5; i++) await log.append({ type: 'decision', data: { i, text: 'é'.repeat(100_000 * i) } });
+    await log.close();
+    const sequential = await scanLog({ dir: long, publicKey });
+    for (const chunkBytes of [1000, 70_000, 300_000]) {
+      const inParallel = await scanLog({ dir: long, publicKey, parallel: parallel(chunkBytes) });
+      expect(inParallel.inParallel).toBe(true);
+      expect({ ...inParallel, inParallel: false }).toEqual(sequential);
+    }
+  });
+
   it('gives the same report, proposal trail and inclusion proofs as the sequential verifier', async () => {
     for (const proposalId of [undefined, 'p_2']) {
       const one = await verifyEvidence({ dir, publicKey, parallel: false, ...(proposalId ? { proposalId } : {}) });
