@@ -166,6 +166,30 @@ describe('evidence scan in worker threads', () => {
     );
   });
 
+  it('names the same problem as the sequential scan for any change to a signed note, found while workers read', async () => {
+    const copy = join(root, 'notes');
+    await rm(copy, { recursive: true, force: true });
+    await cp(dir, copy, { recursive: true });
+    const notes = ['anchor.note', ...(await readdir(join(copy, 'checkpoints'))).map((n) => join('checkpoints', n))];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...notes), fc.nat(), fc.integer({ min: 1, max: 255 }), async (note, a, x) => {
+        const bytes = await readFile(join(dir, note));
+        const changed = Buffer.from(bytes);
+        changed[a % bytes.length] = changed[a % bytes.length]! ^ x;
+        await writeFile(join(copy, note), changed);
+        try {
+          const one = await verifyEvidence({ dir: copy, publicKey, parallel: false });
+          const two = await verifyEvidence({ dir: copy, publicKey, parallel: parallel(400) });
+          expect(one.verdict).not.toBe('intact');
+          expect(two).toEqual(one);
+        } finally {
+          await writeFile(join(copy, note), bytes);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('holds every piece against the acknowledged head and the exported checkpoints', async () => {
     const copy = join(root, 'cut');
     await rm(copy, { recursive: true, force: true });

@@ -30,23 +30,34 @@ export const DEFAULT_PARALLEL: ParallelScanOptions = {
   minBytes: 8 * 1024 * 1024,
 };
 
-export interface ParallelScanInput {
+export interface ParallelScanStart {
   readonly dir: string;
   readonly reader: EvidenceReader;
   readonly segments: readonly { readonly name: string; readonly firstSeq: number }[];
+  /** Sizes of every checkpoint on hand (from their names; only those that verify are held against the tree). */
+  readonly checkpointSizes: readonly number[];
+  readonly acked: { readonly size: number; readonly lastHash: string } | null;
+  readonly proposalId: string | undefined;
+  readonly options: ParallelScanOptions;
+}
+
+/** What joining the pieces needs, known once the notes are verified. */
+export interface ParallelScanJoin {
   /** The tree, chain head and next seq before the first segment; left untouched. */
   readonly range: CompactRange;
   readonly lastHash: string;
   readonly nextSeq: number;
-  /** Every checkpoint to hold the log against, by size, and the first one not yet reached. */
+  /** The verified checkpoints to hold the log against, by size, and the first one not yet reached. */
   readonly checkpoints: readonly Checkpoint[];
   readonly nextCheckpoint: number;
-  readonly acked: { readonly size: number; readonly lastHash: string } | null;
-  readonly proposalId: string | undefined;
   readonly onProgress: ((done: number, total: number) => void) | undefined;
   /** Total for progress, as the sequential scan reports it. */
   readonly progressTotal: number;
-  readonly options: ParallelScanOptions;
+}
+
+export interface ParallelScan {
+  /** The scan of every segment, or null when it must be left to the sequential scan. */
+  join(state: ParallelScanJoin): Promise<ParallelScanOutcome | null>;
 }
 
 export interface ParallelScanOutcome {
@@ -61,17 +72,24 @@ export interface ParallelScanOutcome {
   readonly lastSegmentFirstTs: string | null;
 }
 
-/** The scan of every segment, or null when it must be left to the sequential scan (or could not run). */
-export async function scanSegmentsInParallel(input: ParallelScanInput): Promise<ParallelScanOutcome | null> {
+/**
+ * Hands the first pieces to the workers at once, so that they read while the caller verifies the notes; null
+ * when the log is too small, or workers cannot run.
+ */
+export async function startParallelScan(input: ParallelScanStart): Promise<ParallelScan | null> {
   const { options } = input;
   if (options.workers < 2 || !input.reader.size) return null;
   const sizes: number[] = [];
-  for (const s of input.segments) sizes.push(await input.reader.size(join(input.dir, s.name)));
+  try {
+    for (const s of input.segments) sizes.push(await input.reader.size(join(input.dir, s.name)));
+  } catch {
+    return null; // the sequential scan reports what cannot be read
+  }
   if (sizes.reduce((a, b) => a + b, 0) < options.minBytes) return null;
   const workers = pool(options.workers);
   if (!workers) return null;
 
-  const checkpointSizes = input.checkpoints.slice(input.nextCheckpoint).map((c) => c.size);
+  const checkpointSizes = [...new Set(input.checkpointSizes)];
   const jobs: { job: ChunkJob; segment: number }[] = [];
   input.segments.forEach((s, segment) => {
     const size = sizes[segment]!;
@@ -90,26 +108,40 @@ export async function scanSegmentsInParallel(input: ParallelScanInput): Promise<
       jobs.push({ job, segment });
     }
   });
-  // Each worker has one piece queued behind the one it works on; results are taken in order.
-  const window = options.workers * 2;
+  // Each worker has a few pieces queued behind the one it works on; results are taken in order.
+  const window = options.workers * 4;
   const results = new Map<number, Promise<ChunkResult>>();
   let sent = 0;
   let taken = 0;
-  const take = async (): Promise<ChunkResult> => {
+  const send = () => {
     while (sent < jobs.length && sent < taken + window) {
       results.set(sent, workers.run(jobs[sent]!.job));
       sent++;
     }
+  };
+  const take = async (): Promise<ChunkResult> => {
+    send();
     const result = await results.get(taken)!;
     results.delete(taken);
     taken++;
     return result;
   };
+  send();
+  return { join: (state) => joinPieces(input, state, sizes, jobs, take) };
+}
 
-  const range = input.range.clone();
-  let lastHash = input.lastHash;
-  let nextSeq = input.nextSeq;
-  let nextCheckpoint = input.nextCheckpoint;
+async function joinPieces(
+  input: ParallelScanStart,
+  state: ParallelScanJoin,
+  sizes: readonly number[],
+  jobs: readonly { segment: number }[],
+  take: () => Promise<ChunkResult>,
+): Promise<ParallelScanOutcome | null> {
+  let taken = 0;
+  const range = state.range.clone();
+  let lastHash = state.lastHash;
+  let nextSeq = state.nextSeq;
+  let nextCheckpoint = state.nextCheckpoint;
   const approvals: LocatedRecord[] = [];
   const trail: LocatedRecord[] = [];
   const leaves: Buffer[] | null = input.proposalId === undefined ? null : [];
@@ -124,18 +156,19 @@ export async function scanSegmentsInParallel(input: ParallelScanInput): Promise<
     let firstTs: string | null = null;
     while (taken < jobs.length && jobs[taken]!.segment === si) {
       const r = await take();
+      taken++;
       if (!r.ok) return null;
       if (r.lines === 0) continue;
       if (!joins(r, at, nextSeq, lastHash)) return null;
       // Checkpoints inside the piece: the tree joined so far plus the piece's subtrees up to there.
       const end = nextSeq + r.lines;
       let pieceCheckpoint = 0;
-      while (nextCheckpoint < input.checkpoints.length && input.checkpoints[nextCheckpoint]!.size <= end) {
+      while (nextCheckpoint < state.checkpoints.length && state.checkpoints[nextCheckpoint]!.size <= end) {
         // Several checkpoints (local and exported) may share a size; they were compared with each other before.
-        while (input.checkpoints[nextCheckpoint + 1]?.size === input.checkpoints[nextCheckpoint]!.size) {
+        while (state.checkpoints[nextCheckpoint + 1]?.size === state.checkpoints[nextCheckpoint]!.size) {
           nextCheckpoint++;
         }
-        const cp = input.checkpoints[nextCheckpoint]!;
+        const cp = state.checkpoints[nextCheckpoint]!;
         nextCheckpoint++;
         while (r.checkpoints[pieceCheckpoint] && r.checkpoints[pieceCheckpoint]!.size < cp.size) pieceCheckpoint++;
         const snap = r.checkpoints[pieceCheckpoint];
@@ -155,12 +188,12 @@ export async function scanSegmentsInParallel(input: ParallelScanInput): Promise<
       nextSeq = end;
       lines += r.lines;
       at = r.finish;
-      input.onProgress?.(doneBytes + at, input.progressTotal);
+      state.onProgress?.(doneBytes + at, state.progressTotal);
     }
     // Every byte of the segment belongs to a complete line.
     if (at !== sizes[si]) return null;
     doneBytes += sizes[si]!;
-    input.onProgress?.(doneBytes, input.progressTotal);
+    state.onProgress?.(doneBytes, state.progressTotal);
     lastSegmentLines = lines;
     lastSegmentFirstTs = firstTs;
   }

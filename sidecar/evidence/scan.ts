@@ -23,7 +23,7 @@ import {
   parseResumeBody,
   type Resume,
 } from './note.ts';
-import { type ParallelScanOptions, scanSegmentsInParallel } from './parallel-scan.ts';
+import { type ParallelScanOptions, startParallelScan } from './parallel-scan.ts';
 
 export type TamperReason =
   | 'hash_mismatch'
@@ -168,6 +168,35 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
   }
   const acked = head.kind === 'ok' ? head : null;
 
+  const skippedSegments: string[] = [];
+  const segments = listing.segments.filter((s) => {
+    // A prune cuts at segment starts; a segment starting before the anchor is a leftover the next start deletes.
+    const keep = s.firstSeq >= base;
+    if (!keep) skippedSegments.push(s.name);
+    return keep;
+  });
+  // Resuming: segments wholly before the resume point are not read at all.
+  if (resume)
+    segments.splice(
+      0,
+      segments.findIndex((s) => s.name === resume.segment),
+    );
+  const exported: { path: string; size: number }[][] = [];
+  for (const extDir of opts.externalCheckpoints ?? []) exported.push(await listExported(extDir, reader));
+  // Worker threads start on the segments now; the notes are verified meanwhile, and the pieces are joined after.
+  const started =
+    opts.parallel && !resume && firstBad === null
+      ? startParallelScan({
+          dir: opts.dir,
+          reader,
+          segments,
+          checkpointSizes: [...listing.checkpoints, ...exported.flat()].map((c) => c.size).filter((n) => n >= base),
+          acked,
+          proposalId: opts.proposalId,
+          options: opts.parallel,
+        }).catch(() => null)
+      : null;
+
   const checkpoints: (Checkpoint & { file: string })[] = [];
   const newest = listing.checkpoints.at(-1);
   for (const c of listing.checkpoints) {
@@ -182,8 +211,8 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
       bad({ file: c.name, line: 1, seq: null, reason: 'malformed', message: 'unreadable checkpoint' });
     } else checkpoints.push({ ...parsed, file: c.name });
   }
-  for (const extDir of opts.externalCheckpoints ?? []) {
-    for (const c of await listExported(extDir, reader)) {
+  for (const list of exported) {
+    for (const c of list) {
       if (c.size < base) continue;
       const opened = openNote(await readText(c.path), opts.publicKey);
       // Notes of other logs may share the directory: only those naming this key count.
@@ -227,44 +256,26 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
   const approvals: LocatedRecord[] = [];
   const trail: LocatedRecord[] = [];
   const leaves: Buffer[] | null = opts.proposalId === undefined ? null : [];
-  const skippedSegments: string[] = [];
   let torn: TornTail | null = null;
   let lastSegmentBytes = 0;
   let lastSegmentLines = 0;
   let lastSegmentFirstTs: string | null = null;
 
-  const segments = listing.segments.filter((s) => {
-    // A prune cuts at segment starts; a segment starting before the anchor is a leftover the next start deletes.
-    const keep = s.firstSeq >= base;
-    if (!keep) skippedSegments.push(s.name);
-    return keep;
-  });
-  // Resuming: segments wholly before the resume point are not read at all.
-  if (resume)
-    segments.splice(
-      0,
-      segments.findIndex((s) => s.name === resume.segment),
-    );
   let totalBytes = 0;
   for (const s of segments) totalBytes += opts.sizes?.get(s.name) ?? 0;
   let doneBytes = 0;
 
+  const inWorkers = started ? await started : null;
   const parallel =
-    opts.parallel && firstBad === null && !resume
-      ? await scanSegmentsInParallel({
-          dir: opts.dir,
-          reader,
-          segments,
+    inWorkers && firstBad === null
+      ? await inWorkers.join({
           range,
           lastHash,
           nextSeq,
           checkpoints,
           nextCheckpoint,
-          acked,
-          proposalId: opts.proposalId,
           onProgress: opts.onProgress,
           progressTotal: totalBytes,
-          options: opts.parallel,
         })
       : null;
   if (parallel) {
