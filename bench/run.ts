@@ -144,6 +144,12 @@ const SECTIONS: Section[] = [
       notes.push(
         `mixed load on the real sidecar: ${fmtInt(side.load.rps)} req/s (${side.load.fiveXx} 5xx, ${side.load.errors} connection errors); start-up samples ${side.startupMs.samples.map((s) => fmtInt(s)).join(', ')} ms`,
       );
+      if (side.sourceStartupMs !== null) {
+        notes.push(
+          `start-up from the TypeScript sources through tsx instead of the bundle: ${fmtMs(side.sourceStartupMs)}` +
+            (side.sourceIdleRssMiB === null ? '' : `, ${side.sourceIdleRssMiB.toFixed(0)} MiB right after`),
+        );
+      }
     },
   },
   {

@@ -1,22 +1,22 @@
 // Benchmarks against the real sidecar process: start-up to socket ready, exec overhead over direct gog, peak RSS.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { build } from 'esbuild';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { call } from '../test/support/http.ts';
-import { BIN, initSetup, REPO_ROOT, removeSetup } from '../test/support/sidecar.ts';
+import { BIN, initSetup, removeSetup } from '../test/support/sidecar.ts';
 import { load } from './autocannon.ts';
 import { peakRssMiB, type ReadyChild, spawnUntilReady } from './child.ts';
 import { median, nowMs } from './stats.ts';
 
 export interface SidecarBench {
+  /** `mailwarden serve` as installed: the prebuilt bundle (scripts/build.mjs), as long as it is up to date. */
   readonly startupMs: { readonly median: number; readonly samples: readonly number[] };
-  /** The same start-up from a pre-built bundle (no tsx): what shipping a build would give. */
-  readonly bundledStartupMs: number | null;
-  /** Resident set size right after a bundled start-up: the share of memory that tsx itself takes. */
-  readonly bundledIdleRssMiB: number | null;
+  /** The same start-up from the TypeScript sources through tsx (an edited checkout, or no bundle built). */
+  readonly sourceStartupMs: number | null;
+  /** Resident set size right after a start-up from the sources: what tsx itself adds. */
+  readonly sourceIdleRssMiB: number | null;
   readonly bareNodeMs: number;
   readonly tsxNodeMs: number;
   readonly exec: { readonly governedMs: number; readonly directMs: number; readonly calls: number };
@@ -41,33 +41,8 @@ function timeExit(command: string, args: readonly string[], env: NodeJS.ProcessE
   });
 }
 
-function serve(config: string, bin = BIN): Promise<ReadyChild> {
-  return spawnUntilReady(process.execPath, [bin, 'serve', '--config', config, '--json']);
-}
-
-/** Bundles the CLI with esbuild into .cache/ (dependencies stay external) and returns a launcher's path. */
-async function bundleCli(): Promise<string | null> {
-  const out = join(REPO_ROOT, '.cache', 'bench');
-  try {
-    mkdirSync(out, { recursive: true });
-    await build({
-      entryPoints: [join(REPO_ROOT, 'sidecar', 'cli', 'main.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      outfile: join(out, 'main.mjs'),
-      logLevel: 'silent',
-    });
-    const launcher = join(out, 'launch.mjs');
-    writeFileSync(
-      launcher,
-      "import { main } from './main.mjs';\nprocess.exitCode = await main(process.argv.slice(2));\n",
-    );
-    return launcher;
-  } catch {
-    return null;
-  }
+function serve(config: string, bin = BIN, env: NodeJS.ProcessEnv = {}): Promise<ReadyChild> {
+  return spawnUntilReady(process.execPath, [bin, 'serve', '--config', config, '--json'], { env });
 }
 
 /** The last argv the fake gog recorded: exactly what the sidecar ran. */
@@ -95,14 +70,13 @@ export async function benchSidecar(opts: { startups: number; execCalls: number; 
       startups.push(s.readyMs);
       await s.stop();
     }
-    const launcher = await bundleCli();
-    const bundled: number[] = [];
-    const bundledRss: number[] = [];
-    for (let i = 0; launcher && i < opts.startups; i++) {
-      const b = await serve(init.config, launcher);
-      bundled.push(b.readyMs);
+    const fromSource: number[] = [];
+    const sourceRss: number[] = [];
+    for (let i = 0; i < opts.startups; i++) {
+      const b = await serve(init.config, bin, { MAILWARDEN_FROM_SOURCE: '1' });
+      fromSource.push(b.readyMs);
       const rss = peakRssMiB(b.child.pid);
-      if (rss !== null) bundledRss.push(rss);
+      if (rss !== null) sourceRss.push(rss);
       await b.stop();
     }
     // Sequential, so the baselines do not compete with each other for the CPU.
@@ -163,8 +137,8 @@ export async function benchSidecar(opts: { startups: number; execCalls: number; 
       });
       return {
         startupMs: { median: median(startups), samples: startups },
-        bundledStartupMs: bundled.length > 0 ? median(bundled) : null,
-        bundledIdleRssMiB: bundledRss.length > 0 ? median(bundledRss) : null,
+        sourceStartupMs: fromSource.length > 0 ? median(fromSource) : null,
+        sourceIdleRssMiB: sourceRss.length > 0 ? median(sourceRss) : null,
         bareNodeMs,
         tsxNodeMs,
         exec: { governedMs: median(governed), directMs: median(direct), calls: governed.length },

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The installed `mailwarden` command. It runs the bundle built by `npm ci` (scripts/build.mjs) when that is
-// newer than every source file, and otherwise the TypeScript sources through tsx, so an edited checkout never
-// runs stale code.
-import { readdirSync, statSync } from 'node:fs';
+// newer than every source file and than the installed dependencies (the bundle holds their code), and otherwise
+// the TypeScript sources through tsx, so an edited checkout or an updated dependency never runs stale code.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const bundle = new URL('../dist/cli/mailwarden.mjs', import.meta.url);
@@ -22,10 +22,15 @@ function bundleIsFresh() {
   try {
     const built = statSync(bundle).mtimeMs;
     const root = fileURLToPath(new URL('..', import.meta.url));
+    // npm rewrites node_modules/.package-lock.json whenever it installs or updates anything.
+    const installed = [`${root}package-lock.json`, `${root}node_modules/.package-lock.json`].filter((f) =>
+      existsSync(f),
+    );
     const sources = Math.max(
       newestMtime(`${root}sidecar`),
       newestMtime(`${root}shared`),
       statSync(`${root}package.json`).mtimeMs,
+      ...installed.map((f) => statSync(f).mtimeMs),
     );
     return built >= sources;
   } catch {

@@ -82,7 +82,8 @@ export class StartupError extends MailwardenError<
  * worst moment. A profile that allows what policy denies is fine (policy is the stricter layer) but noted.
  */
 async function checkBakedProfile(cfg: GogConfig, policy: CompiledPolicy, log: Logger): Promise<void> {
-  const version = await checkGogVersion(cfg);
+  // Both questions only read; asked at once, a slow gog (a script) costs its start-up once, not twice.
+  const [version, probe] = await Promise.all([checkGogVersion(cfg), probeGogSchema(cfg)]);
   const supported = `supported: ${SUPPORTED_GOG.tested.join(', ')} (see docs/gog-backend.md)`;
   if (version.verdict === 'older') {
     throw new StartupError(
@@ -95,7 +96,6 @@ async function checkBakedProfile(cfg: GogConfig, policy: CompiledPolicy, log: Lo
       { gog: cfg.binary, version: version.version, detail: version.detail },
       `gog version not tested; ${supported}`,
     );
-  const probe = await probeGogSchema(cfg);
   if ('error' in probe) {
     log.warn({ problem: probe.error }, "could not read the gog binary's baked safety profile");
     return;
@@ -200,6 +200,23 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   if (keyring.approvers.length === 0)
     log.warn('no approvers are configured: every proposal that needs approval will expire');
 
+  const gogConfig = {
+    binary: config.gog.binary,
+    home: config.gog.home,
+    account: config.gog.account,
+    timeoutMs: config.gog.timeoutMs,
+    maxOutputBytes: config.gog.maxOutputBytes,
+    noSend: policyDeniesAllSends(policy),
+    wrapUntrusted: false,
+    ...(config.gog.keyringPasswordFile ? { keyringPasswordFile: config.gog.keyringPasswordFile } : {}),
+    calendarSendUpdates: policy.policy.calendar.writes.sendUpdates,
+  };
+  applyGogNoSend(config.gog.home, policy, log);
+  // gog is asked about itself while evidence and state open (two process runs; a fake gog is a Node script).
+  // Its verdict is awaited before anything is reconciled, resumed or listened for, as if asked right there.
+  const gogChecked = checkBakedProfile(gogConfig, policy, log);
+  gogChecked.catch(() => undefined); // awaited below; a refusal must not surface as an unhandled rejection first
+
   let sink: CheckpointSink | undefined;
   if (config.evidence.export?.dir) sink = createDirectorySink(config.evidence.export.dir);
   else if (config.evidence.export?.command) sink = createCommandSink(config.evidence.export.command);
@@ -224,33 +241,8 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     migrations: [...CORE_MIGRATIONS, ...GUARD_MIGRATIONS, ...RECONCILE_MIGRATIONS],
     quickCheck: !checkLater,
   });
-  if (checkLater) {
-    checkStateIntegrity(dbFile).then(
-      (r) => {
-        if (r !== 'ok') {
-          log.error(
-            { file: dbFile, problem: r },
-            'STATE CORRUPT: the state database failed its integrity check; stop mailwarden and restore it',
-          );
-        }
-      },
-      (err: unknown) => log.warn({ err, file: dbFile }, 'the background integrity check of the state database failed'),
-    );
-  }
 
-  const gogConfig = {
-    binary: config.gog.binary,
-    home: config.gog.home,
-    account: config.gog.account,
-    timeoutMs: config.gog.timeoutMs,
-    maxOutputBytes: config.gog.maxOutputBytes,
-    noSend: policyDeniesAllSends(policy),
-    wrapUntrusted: false,
-    ...(config.gog.keyringPasswordFile ? { keyringPasswordFile: config.gog.keyringPasswordFile } : {}),
-    calendarSendUpdates: policy.policy.calendar.writes.sendUpdates,
-  };
-  applyGogNoSend(config.gog.home, policy, log);
-  await checkBakedProfile(gogConfig, policy, log);
+  await gogChecked;
   const executor = createGogExecutor(gogConfig);
 
   // Sinks are built (and their secret files read) before anything runs, so a broken sink stops start-up.
@@ -378,24 +370,48 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
 
   // WAL checkpoints (and their fsyncs) run in a worker, never inside a request's commit. Started once nothing
   // before the sockets can refuse the start any more: a refused start must not leave a worker keeping it alive.
-  const checkpointer = await startWalCheckpointer(db, dbFile, {
+  // Its thread boots while the sockets are set up; the start waits for both.
+  const checkpointerStarting = startWalCheckpointer(db, dbFile, {
     onError: (error) => log.warn({ error }, 'state database checkpoint failed; retrying in the background'),
   });
-  chmodSync(config.paths.runtimeDir, 0o750);
+  checkpointerStarting.catch(() => undefined); // awaited below, also when listening fails first
+  let checkpointer: Awaited<typeof checkpointerStarting>;
   let agentListener: Awaited<ReturnType<typeof listenOnSocket>> | null = null;
-  let operatorListener: Awaited<ReturnType<typeof listenOnSocket>>;
+  let operatorListener: Awaited<ReturnType<typeof listenOnSocket>> | null = null;
   try {
+    chmodSync(config.paths.runtimeDir, 0o750);
     const agentGid = config.sockets.agentGroup !== undefined ? resolveGroupId(config.sockets.agentGroup) : undefined;
     agentListener = await listenOnSocket(agentApp, agentSocket, config.sockets.agentMode, agentGid);
     operatorListener = await listenOnSocket(operatorApp, operatorSocket, config.sockets.operatorMode);
+    checkpointer = await checkpointerStarting;
   } catch (err) {
     // Nothing may stay half-open: a listening agent socket would keep the process alive and accept proposals.
     await agentListener?.close();
+    await operatorListener?.close();
     await notifier.close();
     await evidence.close();
-    await checkpointer.stop();
+    await checkpointerStarting.then(
+      (c) => c.stop(),
+      () => undefined,
+    );
     db.close();
     throw err;
+  }
+  const listening = operatorListener;
+
+  if (checkLater) {
+    // Once the sockets listen: at start it would compete with the start for the disk and the CPU.
+    checkStateIntegrity(dbFile).then(
+      (r) => {
+        if (r !== 'ok') {
+          log.error(
+            { file: dbFile, problem: r },
+            'STATE CORRUPT: the state database failed its integrity check; stop mailwarden and restore it',
+          );
+        }
+      },
+      (err: unknown) => log.warn({ err, file: dbFile }, 'the background integrity check of the state database failed'),
+    );
   }
 
   const sweeper = setInterval(() => {
@@ -413,7 +429,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
       if (stopped) return;
       stopped = true;
       clearInterval(sweeper);
-      await Promise.all([agentListener?.close(), operatorListener.close()]);
+      await Promise.all([agentListener?.close(), listening.close()]);
       await notifier.close();
       try {
         await proposals.record({ type: 'sidecar_stopped', data: {} });

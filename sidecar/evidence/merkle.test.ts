@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  AlignedRange,
   CompactRange,
   EMPTY_ROOT,
   leafHash,
@@ -29,6 +30,33 @@ describe('merkle tree', () => {
       range.append(leaves[n - 1]!);
       expect(range.root().equals(reference(leaves.slice(0, n)))).toBe(true);
     }
+  });
+
+  it('joins pieces built apart: a range of leaves from any start, as aligned subtrees, extends any tree before it', () => {
+    // What a worker thread builds for its piece of the log, and how the pieces come together in order.
+    for (let begin = 0; begin <= 40; begin++) {
+      const prefix = new CompactRange();
+      for (const leaf of leaves.slice(0, begin)) prefix.append(leaf);
+      const piece = new AlignedRange(begin);
+      for (let end = begin + 1; end <= leaves.length; end++) {
+        piece.append(leaves[end - 1]!.toString('hex'));
+        expect(piece.end).toBe(end);
+        const joined = prefix.clone();
+        for (const n of piece.nodes()) joined.appendSubtree(n.level, n.hash);
+        expect(joined.size).toBe(end);
+        expect(joined.root().equals(reference(leaves.slice(0, end)))).toBe(true);
+        // Every node is a perfect subtree at its aligned place: a compact range of the same size has the same hashes.
+        const whole = new CompactRange();
+        for (const leaf of leaves.slice(0, end)) whole.append(leaf);
+        expect(joined.hashes.map((h) => h.toString('hex'))).toEqual(whole.hashes.map((h) => h.toString('hex')));
+      }
+    }
+  });
+
+  it('refuses a subtree that would not sit at an aligned place', () => {
+    const range = new CompactRange();
+    range.append(leaves[0]!);
+    expect(() => range.appendSubtree(1, leaves[1]!)).toThrow(/aligned/);
   });
 
   it('proves inclusion of every leaf in every tree size, and rejects a wrong leaf or index', () => {

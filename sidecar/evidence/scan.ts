@@ -23,6 +23,7 @@ import {
   parseResumeBody,
   type Resume,
 } from './note.ts';
+import { type ParallelScanOptions, startParallelScan } from './parallel-scan.ts';
 
 export type TamperReason =
   | 'hash_mismatch'
@@ -81,6 +82,8 @@ export interface ScanResult {
   readonly skippedSegments: readonly string[];
   /** Notes were found and none of them names the given key: most likely the wrong public key. */
   readonly foreignKey: boolean;
+  /** The segments were checked by worker threads (an intact log read with `parallel`). */
+  readonly inParallel: boolean;
 }
 
 export interface ScanOptions {
@@ -98,6 +101,11 @@ export interface ScanOptions {
    * does); the full scan (what `evidence verify` does) reads everything.
    */
   readonly tailOnly?: boolean;
+  /**
+   * Let worker threads check the segments in pieces (the full scan of a large log, from the real file system).
+   * Only an intact log is accepted that way; anything else is scanned again here, which names what is wrong.
+   */
+  readonly parallel?: ParallelScanOptions;
 }
 
 const SEQ_PEEK = /"seq":(\d+)/;
@@ -160,6 +168,35 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
   }
   const acked = head.kind === 'ok' ? head : null;
 
+  const skippedSegments: string[] = [];
+  const segments = listing.segments.filter((s) => {
+    // A prune cuts at segment starts; a segment starting before the anchor is a leftover the next start deletes.
+    const keep = s.firstSeq >= base;
+    if (!keep) skippedSegments.push(s.name);
+    return keep;
+  });
+  // Resuming: segments wholly before the resume point are not read at all.
+  if (resume)
+    segments.splice(
+      0,
+      segments.findIndex((s) => s.name === resume.segment),
+    );
+  const exported: { path: string; size: number }[][] = [];
+  for (const extDir of opts.externalCheckpoints ?? []) exported.push(await listExported(extDir, reader));
+  // Worker threads start on the segments now; the notes are verified meanwhile, and the pieces are joined after.
+  const started =
+    opts.parallel && !resume && firstBad === null
+      ? startParallelScan({
+          dir: opts.dir,
+          reader,
+          segments,
+          checkpointSizes: [...listing.checkpoints, ...exported.flat()].map((c) => c.size).filter((n) => n >= base),
+          acked,
+          proposalId: opts.proposalId,
+          options: opts.parallel,
+        }).catch(() => null)
+      : null;
+
   const checkpoints: (Checkpoint & { file: string })[] = [];
   const newest = listing.checkpoints.at(-1);
   for (const c of listing.checkpoints) {
@@ -174,8 +211,8 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
       bad({ file: c.name, line: 1, seq: null, reason: 'malformed', message: 'unreadable checkpoint' });
     } else checkpoints.push({ ...parsed, file: c.name });
   }
-  for (const extDir of opts.externalCheckpoints ?? []) {
-    for (const c of await listExported(extDir, reader)) {
+  for (const list of exported) {
+    for (const c of list) {
       if (c.size < base) continue;
       const opened = openNote(await readText(c.path), opts.publicKey);
       // Notes of other logs may share the directory: only those naming this key count.
@@ -206,7 +243,7 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
       bad({ file: RESUME_FILE, line: 1, seq: null, reason: 'hash_mismatch', message });
     }
   }
-  const range = resume
+  let range = resume
     ? new CompactRange(resume.size, resume.frontier)
     : anchor
       ? new CompactRange(anchor.size, anchor.frontier)
@@ -219,29 +256,41 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
   const approvals: LocatedRecord[] = [];
   const trail: LocatedRecord[] = [];
   const leaves: Buffer[] | null = opts.proposalId === undefined ? null : [];
-  const skippedSegments: string[] = [];
   let torn: TornTail | null = null;
   let lastSegmentBytes = 0;
   let lastSegmentLines = 0;
   let lastSegmentFirstTs: string | null = null;
 
-  const segments = listing.segments.filter((s) => {
-    // A prune cuts at segment starts; a segment starting before the anchor is a leftover the next start deletes.
-    const keep = s.firstSeq >= base;
-    if (!keep) skippedSegments.push(s.name);
-    return keep;
-  });
-  // Resuming: segments wholly before the resume point are not read at all.
-  if (resume)
-    segments.splice(
-      0,
-      segments.findIndex((s) => s.name === resume.segment),
-    );
   let totalBytes = 0;
   for (const s of segments) totalBytes += opts.sizes?.get(s.name) ?? 0;
   let doneBytes = 0;
 
-  for (let si = 0; si < segments.length && firstBad === null && torn === null; si++) {
+  const inWorkers = started ? await started : null;
+  const parallel =
+    inWorkers && firstBad === null
+      ? await inWorkers.join({
+          range,
+          lastHash,
+          nextSeq,
+          checkpoints,
+          nextCheckpoint,
+          onProgress: opts.onProgress,
+          progressTotal: totalBytes,
+        })
+      : null;
+  if (parallel) {
+    range = parallel.range;
+    lastHash = parallel.lastHash;
+    nextSeq = parallel.nextSeq;
+    for (const a of parallel.approvals) approvals.push(a);
+    for (const t of parallel.trail) trail.push(t);
+    if (leaves && parallel.leaves) for (const l of parallel.leaves) leaves.push(l);
+    lastSegmentBytes = parallel.lastSegmentBytes;
+    lastSegmentLines = parallel.lastSegmentLines;
+    lastSegmentFirstTs = parallel.lastSegmentFirstTs;
+  }
+
+  for (let si = 0; !parallel && si < segments.length && firstBad === null && torn === null; si++) {
     const seg = segments[si]!;
     const isLast = si === segments.length - 1;
     const startOffset = resume && seg.name === resume.segment ? resume.offset : 0;
@@ -387,6 +436,7 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
     leaves,
     skippedSegments,
     foreignKey: notes > 0 && foreign === notes,
+    inParallel: parallel !== null,
   };
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { compactVerify } from 'jose';
 import { type EvidenceReader, listEvidenceDir, nodeReader } from './layout.ts';
 import { CompactRange, leafHash, ProofTree, verifyInclusion } from './merkle.ts';
+import { DEFAULT_PARALLEL, type ParallelScanOptions } from './parallel-scan.ts';
 import { type BadRecord, type LocatedRecord, type ScanResult, scanLog } from './scan.ts';
 
 export type { BadRecord, TamperReason } from './scan.ts';
@@ -69,6 +70,11 @@ export interface VerifyEvidenceOptions {
   readonly reader?: EvidenceReader;
   /** Bytes of segment files read so far, out of the total. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Worker threads check a large log in pieces (from the real file system only); `false` keeps every read in
+   * this thread. The verdict is the same either way.
+   */
+  readonly parallel?: Partial<ParallelScanOptions> | false;
 }
 
 export async function verifyEvidence(opts: VerifyEvidenceOptions): Promise<VerifyReport> {
@@ -96,6 +102,9 @@ export async function verifyEvidence(opts: VerifyEvidenceOptions): Promise<Verif
       ...(opts.proposalId === undefined ? {} : { proposalId: opts.proposalId }),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.externalCheckpoints ? { externalCheckpoints: opts.externalCheckpoints } : {}),
+      ...(opts.parallel !== false && reader === nodeReader
+        ? { parallel: { ...DEFAULT_PARALLEL, ...opts.parallel } }
+        : {}),
       reader,
     });
   } catch (err) {

@@ -1,0 +1,87 @@
+// bin/mailwarden.mjs runs the prebuilt bundle only while it is newer than everything it was built from.
+import { execFile } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './support/sidecar.ts';
+
+const run = promisify(execFile);
+let root: string;
+const OLD = new Date('2026-01-01T00:00:00Z');
+const BUILT = new Date('2026-01-02T00:00:00Z');
+const LATER = new Date('2026-01-03T00:00:00Z');
+
+/** A checkout in miniature: the real launcher, a bundle and sources that each say which one ran. */
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'mw-launcher-'));
+  for (const d of ['bin', 'sidecar/cli', 'shared', 'dist/cli', 'node_modules'])
+    mkdirSync(join(root, d), { recursive: true });
+  copyFileSync(join(REPO_ROOT, 'bin', 'mailwarden.mjs'), join(root, 'bin', 'mailwarden.mjs'));
+  writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
+  writeFileSync(join(root, 'package-lock.json'), '{}\n');
+  const says = (what: string) =>
+    `export async function main(): Promise<number> {\n  process.stdout.write(${JSON.stringify(what)});\n  return 0;\n}\n`;
+  writeFileSync(join(root, 'sidecar', 'cli', 'main.ts'), says('source'));
+  writeFileSync(join(root, 'shared', 'index.ts'), 'export const x = 1;\n');
+  writeFileSync(join(root, 'dist', 'cli', 'mailwarden.mjs'), says('bundle').replace(': Promise<number>', ''));
+  writeFileSync(join(root, 'node_modules', '.package-lock.json'), '{}\n');
+  symlinkSync(realpathSync(join(REPO_ROOT, 'node_modules', 'tsx')), join(root, 'node_modules', 'tsx'));
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function stamp(files: Record<string, Date>): void {
+  const all: Record<string, Date> = {
+    'package.json': OLD,
+    'package-lock.json': OLD,
+    'node_modules/.package-lock.json': OLD,
+    'sidecar/cli/main.ts': OLD,
+    'shared/index.ts': OLD,
+    'dist/cli/mailwarden.mjs': BUILT,
+    ...files,
+  };
+  for (const [file, at] of Object.entries(all)) utimesSync(join(root, file), at, at);
+}
+
+async function whichRuns(env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const { MAILWARDEN_FROM_SOURCE: _drop, ...base } = process.env;
+  const r = await run(process.execPath, [join(root, 'bin', 'mailwarden.mjs'), '--version'], {
+    env: { ...base, ...env },
+  });
+  return r.stdout;
+}
+
+describe('bin/mailwarden.mjs', () => {
+  it('runs the bundle when it is newer than the sources, the manifest and the installed dependencies', async () => {
+    stamp({});
+    expect(await whichRuns()).toBe('bundle');
+  });
+
+  it('runs the sources when one of them changed after the build', async () => {
+    stamp({ 'shared/index.ts': LATER });
+    expect(await whichRuns()).toBe('source');
+  });
+
+  it('runs the sources when dependencies were installed after the build (the bundle holds their code)', async () => {
+    stamp({ 'node_modules/.package-lock.json': LATER });
+    expect(await whichRuns()).toBe('source');
+    stamp({ 'package-lock.json': LATER });
+    expect(await whichRuns()).toBe('source');
+  });
+
+  it('runs the sources when asked to', async () => {
+    stamp({});
+    expect(await whichRuns({ MAILWARDEN_FROM_SOURCE: '1' })).toBe('source');
+  });
+});
