@@ -38,6 +38,7 @@ describe('operator API paging', () => {
     })();
     const app = createOperatorApp({
       proposals: core.proposals,
+      lockdown: core.lockdown,
       decisions: core.approvals as never,
       posture: async () => ({}) as never,
       maxBodyBytes: 65536,

@@ -256,7 +256,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     onError: (err, context) => log.warn({ err, context }, 'notification problem'),
   });
 
-  const { proposals, approvals } = createCore({
+  const { proposals, approvals, lockdown } = createCore({
     db,
     policy,
     executor,
@@ -309,7 +309,8 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     log.warn({ proposals: recovered }, 'proposals interrupted mid-execution are now outcome_unknown');
   const resumed = await proposals.resumeApproved();
   if (resumed.length > 0) log.info({ proposals: resumed }, 'approved proposals that had not started were executed');
-  await proposals.record({
+  // Fails the start when it cannot be written: a sidecar that cannot evidence must not serve.
+  await evidence.append({
     type: 'sidecar_started',
     data: {
       version: opts.version,
@@ -338,6 +339,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
   const agentApp = createAgentApp({
     version: opts.version,
     proposals,
+    lockdown,
     policy,
     agents: createAgentAuthenticator(config.agents),
     tokens,
@@ -361,6 +363,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     });
   const operatorApp = createOperatorApp({
     proposals,
+    lockdown,
     decisions: approvals,
     gaps,
     posture,
@@ -432,7 +435,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
       await Promise.all([agentListener?.close(), listening.close()]);
       await notifier.close();
       try {
-        await proposals.record({ type: 'sidecar_stopped', data: {} });
+        await evidence.append({ type: 'sidecar_stopped', data: {} });
       } catch (err) {
         log.error({ err }, 'could not record the stop in evidence');
       }

@@ -14,6 +14,7 @@ import {
 } from '../../shared/index.ts';
 import type { AgentAuthenticator, RateLimiter, TokenService } from '../auth/index.ts';
 import { looksLikeToken } from '../auth/index.ts';
+import type { Lockdown } from '../lockdown/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
 import { evaluatePolicy } from '../policy/index.ts';
 import { type ProposalService, submissionStatus, toView } from '../proposals/index.ts';
@@ -24,6 +25,8 @@ import { createThrottledLog } from './log-throttle.ts';
 export interface AgentAppDeps {
   readonly version: string;
   readonly proposals: ProposalService;
+  /** What is locked: health reports a global lockdown, the catalogue shows each action's effect under it. */
+  readonly lockdown: Pick<Lockdown, 'isLocked' | 'state'>;
   readonly policy: CompiledPolicy;
   readonly agents: AgentAuthenticator;
   readonly tokens: TokenService | null;
@@ -52,7 +55,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
   notFound(app);
 
   app.get('/v1/health', (c) => {
-    const locked = deps.proposals.lockdowns.isLocked('global');
+    const locked = deps.lockdown.isLocked('global');
     return c.json({ status: locked ? 'lockdown' : 'ok', version: deps.version });
   });
 
@@ -99,7 +102,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
 
   app.get('/v1/catalog', (c) => {
     const principal = c.get('principal');
-    const lockdown = deps.proposals.lockdowns.state(principal);
+    const lockdown = deps.lockdown.state(principal);
     const body: CatalogResponse = {
       actions: ACTION_NAMES.map((action) => {
         const outcome = evaluatePolicy(deps.policy, { action, principal, lockdown });

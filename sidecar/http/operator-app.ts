@@ -8,6 +8,7 @@ import {
   ProposalStatusSchema,
   SignedStatementSchema,
 } from '../../shared/index.ts';
+import type { Lockdown } from '../lockdown/index.ts';
 import { type ProposalService, toView } from '../proposals/index.ts';
 import { storageErrorCode } from '../state/index.ts';
 import { type AppEnv, correlation, jsonBodies, notFound, readJson } from './common.ts';
@@ -33,6 +34,7 @@ export interface OperatorGaps {
 
 export interface OperatorAppDeps {
   readonly proposals: ProposalService;
+  readonly lockdown: Pick<Lockdown, 'list'>;
   readonly decisions: OperatorDecisions;
   readonly gaps?: OperatorGaps;
   readonly posture: () => Promise<Posture>;
@@ -63,7 +65,7 @@ export function createOperatorApp(deps: OperatorAppDeps): Hono<AppEnv> {
     const page = deps.proposals.page(q.data.status ?? null, q.data.limit, q.data.cursor ?? null);
     return c.json({
       proposals: page.items.map((rec) => ({ ...toView(rec), principal: rec.row.principal })),
-      lockdowns: deps.proposals.lockdowns.list(),
+      lockdowns: deps.lockdown.list(),
       // Never a silent cap: how many older ones there are, and the cursor that shows them.
       more: page.more,
       nextCursor: page.nextCursor === null ? null : String(page.nextCursor),

@@ -572,9 +572,6 @@ export function createProposalService(deps: ProposalServiceDeps) {
       const p = repo.page(status, limit, before);
       return { ...p, items: p.rows.map((row) => ({ row, decision: decisionOf(row) })) };
     },
-    lockdowns: lockdown,
-    record,
-    changes: life.changes,
   };
 }
 

@@ -67,6 +67,7 @@ export interface Core {
   readonly executor: CountingExecutor;
   readonly proposals: AppCore['proposals'];
   readonly approvals: AppCore['approvals'];
+  readonly lockdown: AppCore['lockdown'];
   readonly approvers: readonly Approver[];
   readonly clock: { now: Date };
   sign(
@@ -124,7 +125,7 @@ export async function createCore(opts: CoreOptions = {}): Promise<Core> {
     keyOf: (id) => approvers.find((a) => a.id === id)?.publicKey ?? null,
     passkeyOf: (id) => opts.passkeys?.get(id) ?? null,
   };
-  const { proposals, approvals } = createAppCore({
+  const { proposals, approvals, lockdown } = createAppCore({
     db,
     policy,
     executor: opts.gog?.executor ?? executor,
@@ -142,6 +143,7 @@ export async function createCore(opts: CoreOptions = {}): Promise<Core> {
     executor,
     proposals,
     approvals,
+    lockdown,
     approvers,
     clock,
     async sign(approver, proposalId, hash, decision, o = {}) {
