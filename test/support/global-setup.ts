@@ -1,10 +1,20 @@
-// Vitest global setup, once per run before any test file: the CLI bundle is brought up to date when the sources
-// are newer (`npm test` builds it first anyway).
+// Vitest global setup, once per run before any test file:
+// - the CLI bundle is brought up to date when the sources are newer (`npm test` builds it first anyway), and
+// - a directory, shared by every test process of the run, for the setups `mailwarden init` writes once per
+//   profile (test/support/sidecar.ts copies them); removed when the run ends.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    setupTemplates: string;
+  }
+}
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -37,6 +47,9 @@ function buildStaleBundle(): void {
   execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.mjs')], { cwd: REPO_ROOT, stdio: 'inherit' });
 }
 
-export default function setup(): void {
+export default function setup(project: TestProject): () => void {
   buildStaleBundle();
+  const dir = mkdtempSync(join(tmpdir(), 'mw-templates-'));
+  project.provide('setupTemplates', dir);
+  return () => rmSync(dir, { recursive: true, force: true });
 }
