@@ -45,7 +45,7 @@ describe.skipIf(!real)('the no-send layer against the real gog', () => {
   });
 
   it('mailwarden init for a policy that never sends makes the real gog report gmail_no_send', async () => {
-    const { dir } = await initSetup('observe_only');
+    const { dir } = await initSetup('observe_only', { fresh: true });
     dirs.push(dir);
     const home = join(dir, 'gog-home');
     expect(existsSync(join(home, 'config.json'))).toBe(false);

@@ -16,6 +16,12 @@ let keyDir: string;
 let keyFile: string;
 let visible: string[];
 let shared: Connected;
+/** One server with --show-denied for the tests that only list tools or call a denied one (no state changes). */
+let showDenied: Promise<Connected> | undefined;
+const withDenied = () => {
+  showDenied ??= connect(['--socket', sidecar.agentSocket, '--key-file', keyFile, '--show-denied']);
+  return showDenied;
+};
 const clients: Client[] = [];
 
 interface Connected {
@@ -125,7 +131,7 @@ describe('MCP stdio server', () => {
   });
 
   it("declares every tool's output: an envelope whose result is the action's result schema", async () => {
-    const { client } = await connect(['--socket', sidecar.agentSocket, '--key-file', keyFile, '--show-denied']);
+    const { client } = await withDenied();
     const { tools } = await client.listTools();
     expect(tools).toHaveLength(TOOL_DEFINITIONS.length);
     for (const tool of tools) {
@@ -142,7 +148,7 @@ describe('MCP stdio server', () => {
   });
 
   it('tells the truth in annotations: reads are read-only, only deletes, trash and sends are destructive', async () => {
-    const { client } = await connect(['--socket', sidecar.agentSocket, '--key-file', keyFile, '--show-denied']);
+    const { client } = await withDenied();
     const { tools } = await client.listTools();
     const hints = Object.fromEntries(tools.map((t) => [t.name, t.annotations ?? {}]));
     const destructive = tools.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name);
@@ -237,7 +243,7 @@ describe('MCP stdio server', () => {
   });
 
   it('with --show-denied, offers denied tools and explains the denial with rule ids', async () => {
-    const { client } = await connect(['--socket', sidecar.agentSocket, '--key-file', keyFile, '--show-denied']);
+    const { client } = await withDenied();
     const { tools } = await client.listTools();
     expect(tools).toHaveLength(TOOL_DEFINITIONS.length);
     const result = await client.callTool({

@@ -1,9 +1,22 @@
-// Starts a real sidecar for tests: `mailwarden init` into a temp dir, then `mailwarden serve` as a child process.
+// Starts a real sidecar for tests: a setup made by `mailwarden init` in a temp dir, then `mailwarden serve` as a
+// child process.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { inject } from 'vitest';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(REPO_ROOT, 'bin', 'mailwarden.mjs');
@@ -48,27 +61,109 @@ export async function mailwarden(args: string[], env: NodeJS.ProcessEnv = {}) {
   }
 }
 
-export async function initSetup(profile: StartOptions['profile'] = 'draft_assist') {
-  const dir = mkdtempSync(join(tmpdir(), 'mw-'));
+type Profile = NonNullable<StartOptions['profile']>;
+
+/** What `mailwarden init --json` prints. */
+export interface InitOutput {
+  readonly config: string;
+  readonly agentSocket: string;
+  readonly operatorSocket: string;
+  readonly agentKey: string;
+  readonly approverKey: string;
+}
+
+async function runInit(dir: string, profile: Profile): Promise<InitOutput> {
   const r = await mailwarden(['init', '--dir', dir, '--backend', 'fake', '--profile', profile, '--json']);
   if (r.code !== 0) throw new Error(`init failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as InitOutput;
+}
+
+/**
+ * One `mailwarden init` per profile for the whole run, shared by the test processes through the directory the
+ * global setup provides (test/support/global-setup.ts): each init is a CLI start plus key generation, and most
+ * files only need a setup, not a run of init. The first process to finish an init publishes it with an atomic
+ * rename; the others use that one.
+ */
+const templates = new Map<Profile, Promise<{ dir: string; init: InitOutput }>>();
+
+function templatesRoot(): string {
+  const provided = inject('setupTemplates');
+  if (typeof provided === 'string' && provided.length > 0) return provided;
+  // Run without the global setup (another config): templates of this process only, removed when it exits.
+  const own = mkdtempSync(join(tmpdir(), 'mw-templates-'));
+  process.once('exit', () => rmSync(own, { recursive: true, force: true }));
+  return own;
+}
+
+let root: string | undefined;
+
+function template(profile: Profile): Promise<{ dir: string; init: InitOutput }> {
+  let t = templates.get(profile);
+  if (!t) {
+    t = (async () => {
+      root ??= templatesRoot();
+      const published = join(root, profile);
+      const read = () => ({
+        dir: join(published, 'setup'),
+        init: JSON.parse(readFileSync(join(published, 'init.json'), 'utf8')) as InitOutput,
+      });
+      if (existsSync(published)) return read();
+      const work = mkdtempSync(join(root, `.${profile}-`));
+      const made = await runInit(join(work, 'setup'), profile);
+      // A copy is only the same setup while nothing in it names the directory it was written to.
+      const named = filesUnder(join(work, 'setup')).filter((f) => readFileSync(f, 'latin1').includes(work));
+      if (named.length > 0) throw new Error(`init wrote its own directory into ${named.join(', ')}: copies break`);
+      const init = { ...made, ...relocate(made, join(work, 'setup'), join(published, 'setup')) };
+      writeFileSync(join(work, 'init.json'), JSON.stringify(init));
+      try {
+        renameSync(work, published);
+      } catch {
+        // Another process published this profile first; its init is as good as this one.
+        rmSync(work, { recursive: true, force: true });
+      }
+      return read();
+    })();
+    templates.set(profile, t);
+  }
+  return t;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : [],
+  );
+}
+
+/** The paths init printed for a setup in `from`, for the same setup copied to `to`. */
+function relocate(init: InitOutput, from: string, to: string): Omit<InitOutput, 'agentKey'> {
+  const move = (p: string) => {
+    const rel = relative(from, p);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`init printed a path outside its setup: ${p}`);
+    return join(to, rel);
+  };
   return {
-    dir,
-    init: JSON.parse(r.stdout) as {
-      config: string;
-      agentSocket: string;
-      operatorSocket: string;
-      agentKey: string;
-      approverKey: string;
-    },
+    config: move(init.config),
+    agentSocket: move(init.agentSocket),
+    operatorSocket: move(init.operatorSocket),
+    approverKey: move(init.approverKey),
   };
 }
 
-async function serve(
-  dir: string,
-  init: Awaited<ReturnType<typeof initSetup>>['init'],
-  env: NodeJS.ProcessEnv = {},
-): Promise<TestSidecar> {
+/**
+ * A fresh setup for one profile, as `mailwarden init --backend fake` writes it: a copy of the run's init for that
+ * profile (the configuration refers to everything by relative paths, and the copy keeps every file mode). The
+ * setups of one run share their keys. `fresh` runs init for this setup itself, for tests about what init writes.
+ */
+export async function initSetup(profile: Profile = 'draft_assist', opts: { readonly fresh?: boolean } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-'));
+  if (opts.fresh) return { dir, init: await runInit(dir, profile) };
+  const t = await template(profile);
+  cpSync(t.dir, dir, { recursive: true });
+  chmodSync(dir, statSync(t.dir).mode & 0o7777);
+  return { dir, init: { ...t.init, ...relocate(t.init, t.dir, dir) } };
+}
+
+async function serve(dir: string, init: InitOutput, env: NodeJS.ProcessEnv = {}): Promise<TestSidecar> {
   const child = spawn(process.execPath, [BIN, 'serve', '--config', init.config, '--json'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
