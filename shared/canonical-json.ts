@@ -14,6 +14,10 @@ export function canonicalize(value: unknown): string {
   return write(value, []);
 }
 
+// With the u flag, \p{Cs} matches only a surrogate that is not half of a pair. (Not String#isWellFormed: this
+// module is also compiled inside agent hosts whose TypeScript library may predate ES2024.)
+const LONE_SURROGATE = /\p{Cs}/u;
+
 // Built by string concatenation (V8 ropes), with the enclosing objects on a stack instead of a set: this runs
 // for every proposal and every evidence record, so it is on the hot path of every request.
 function write(value: unknown, parents: object[]): string {
@@ -26,7 +30,7 @@ function write(value: unknown, parents: object[]): string {
       // ECMAScript Number::toString is exactly RFC 8785's number form (and -0 prints as 0).
       return JSON.stringify(value);
     case 'string':
-      if (!value.isWellFormed()) throw new CanonicalJsonError('cannot canonicalize a string with a lone surrogate');
+      if (LONE_SURROGATE.test(value)) throw new CanonicalJsonError('cannot canonicalize a string with a lone surrogate');
       return JSON.stringify(value);
     case 'object':
       break;
