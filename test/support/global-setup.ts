@@ -51,5 +51,8 @@ export default function setup(project: TestProject): () => void {
   buildStaleBundle();
   const dir = mkdtempSync(join(tmpdir(), 'mw-templates-'));
   project.provide('setupTemplates', dir);
+  // The test processes are started after this and inherit it; test/support/sidecar.ts reads it there without
+  // importing vitest, so the benchmarks can use the same helpers outside a test run.
+  process.env['MW_SETUP_TEMPLATES'] = dir;
   return () => rmSync(dir, { recursive: true, force: true });
 }

@@ -16,7 +16,6 @@ import {
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { inject } from 'vitest';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(REPO_ROOT, 'bin', 'mailwarden.mjs');
@@ -87,9 +86,10 @@ async function runInit(dir: string, profile: Profile): Promise<InitOutput> {
 const templates = new Map<Profile, Promise<{ dir: string; init: InitOutput }>>();
 
 function templatesRoot(): string {
-  const provided = inject('setupTemplates');
-  if (typeof provided === 'string' && provided.length > 0) return provided;
-  // Run without the global setup (another config): templates of this process only, removed when it exits.
+  // Set by the test run's global setup (test/support/global-setup.ts) for every test process.
+  const provided = process.env['MW_SETUP_TEMPLATES'];
+  if (provided !== undefined && provided.length > 0) return provided;
+  // Outside a test run (the benchmarks) or another config: templates of this process only, removed at exit.
   const own = mkdtempSync(join(tmpdir(), 'mw-templates-'));
   process.once('exit', () => rmSync(own, { recursive: true, force: true }));
   return own;
