@@ -1,7 +1,9 @@
-import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
-const workers = Math.max(2, availableParallelism() - 1);
+// One test file at a time. Two at a time on two cores was about 30 % faster, but in 2 of about 9 such runs
+// fuzz-volume lost the answer to one oversized-header request (closed without an answer); until that is
+// understood, the suite runs the way it has run reliably. Raise with MW_TEST_WORKERS to try more.
+const workers = Math.max(1, Number(process.env['MW_TEST_WORKERS'] ?? 1));
 
 export default defineConfig({
   test: {
@@ -11,9 +13,6 @@ export default defineConfig({
     // Child processes rather than threads: the sidecar sets its umask while it binds its sockets, which a worker
     // thread may not do.
     pool: 'forks',
-    // Vitest's own default is one worker fewer than the cores, which is a single worker on two cores. Most files
-    // spend much of their time waiting on child processes (sidecars, gog, Chromium) rather than computing, so two
-    // files at a time keep two cores busy; three were slower on two cores.
     maxWorkers: workers,
     // No fewer: workers above the minimum are ended when they fall idle, and with shared test processes a run
     // with a minimum of 1 and a maximum of 3 ended in "Terminating worker thread" and no report.
