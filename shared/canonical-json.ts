@@ -30,7 +30,8 @@ function write(value: unknown, parents: object[]): string {
       // ECMAScript Number::toString is exactly RFC 8785's number form (and -0 prints as 0).
       return JSON.stringify(value);
     case 'string':
-      if (LONE_SURROGATE.test(value)) throw new CanonicalJsonError('cannot canonicalize a string with a lone surrogate');
+      if (LONE_SURROGATE.test(value))
+        throw new CanonicalJsonError('cannot canonicalize a string with a lone surrogate');
       return JSON.stringify(value);
     case 'object':
       break;
