@@ -10,7 +10,7 @@ export {
   type Refusal,
   type Verdict,
 } from './decisions.ts';
-export { ApprovalError } from './errors.ts';
+export { ApprovalError, evidenceFirst, refuseStatement } from './errors.ts';
 export { createExecutionCheck, type ExecutionSubject, quorumOf } from './execution-check.ts';
 export type { ApprovalMode, ApproverKeyring } from './keys.ts';
 export {

@@ -1,7 +1,14 @@
 // Lockdown as a domain of its own: what is locked (read by every decision), automatic lockdown after repeated
 // denials, and lockdown statements signed by an approver. Every change is evidenced before it takes effect.
 import { LockdownPayloadSchema } from '../../shared/index.ts';
-import { ApprovalError, type ApproverKeyring, createNonceStore, verifyStatement } from '../approval/index.ts';
+import {
+  ApprovalError,
+  type ApproverKeyring,
+  createNonceStore,
+  evidenceFirst,
+  refuseStatement,
+  verifyStatement,
+} from '../approval/index.ts';
 import type { EvidenceLog } from '../evidence/index.ts';
 import type { CompiledPolicy, LockdownState } from '../policy/index.ts';
 import type { StateDb } from '../state/index.ts';
@@ -24,18 +31,6 @@ export function createLockdown(deps: LockdownDeps) {
   const nonces = createNonceStore(deps.db);
   const cfg = deps.policy.policy.lockdown;
 
-  async function evidenced(data: Record<string, unknown>, principal?: string): Promise<void> {
-    try {
-      await deps.evidence.append({ type: 'lockdown_changed', ...(principal ? { principal } : {}), data });
-    } catch (err) {
-      throw new ApprovalError(
-        'EVIDENCE_UNAVAILABLE',
-        'the evidence log cannot be written; the lockdown was not changed (fail closed)',
-        { cause: err },
-      );
-    }
-  }
-
   /**
    * One denied proposal of `principal`: after the policy's threshold within its window, the principal (or
    * everyone, with a global scope) is locked. Once locked, further denials cost no counting at all.
@@ -49,7 +44,11 @@ export function createLockdown(deps: LockdownDeps) {
     const count = store.noteDenial(principal, now.toISOString(), since, cfg.denialThreshold);
     if (count < cfg.denialThreshold) return;
     const reason = `${count} denied proposals from ${principal} within ${cfg.windowSeconds}s`;
-    await evidenced({ lockdown: true, scope, reason, actor: 'automatic' }, principal);
+    await evidenceFirst(
+      deps.evidence,
+      { type: 'lockdown_changed', principal, data: { lockdown: true, scope, reason, actor: 'automatic' } },
+      'the lockdown was not changed',
+    );
     store.set(scope, reason, now.toISOString(), 'automatic');
   }
 
@@ -66,23 +65,18 @@ export function createLockdown(deps: LockdownDeps) {
       return refuse(p.approver, 'replay', 'lockdown statement refused: it was already used (replay)');
     }
     const scope = p.scope ?? 'global';
-    await evidenced({ lockdown: p.lockdown, scope, reason: p.reason, actor: p.approver, jws });
+    await evidenceFirst(
+      deps.evidence,
+      { type: 'lockdown_changed', data: { lockdown: p.lockdown, scope, reason: p.reason, actor: p.approver, jws } },
+      'the lockdown was not changed',
+    );
     if (p.lockdown) store.set(scope, p.reason, deps.now().toISOString(), p.approver);
     else store.clear(scope);
     return { lockdown: p.lockdown, scope };
   }
 
-  async function refuse(approver: string | undefined, reason: string, message: string): Promise<never> {
-    try {
-      await deps.evidence.append({ type: 'approval_refused', data: { reason, approver: approver ?? null } });
-    } catch {
-      throw new ApprovalError(
-        'EVIDENCE_UNAVAILABLE',
-        'the evidence log cannot be written; nothing was decided (fail closed)',
-      );
-    }
-    throw new ApprovalError('APPROVAL_REFUSED', message);
-  }
+  const refuse = (approver: string | undefined, reason: string, message: string): Promise<never> =>
+    refuseStatement(deps.evidence, { approver: approver ?? null, reason, message });
 
   return {
     state: (principal: string): LockdownState => store.state(principal),

@@ -7,7 +7,14 @@ import {
   type ProposalStatus,
   type Sha256Digest,
 } from '../../shared/index.ts';
-import { ApprovalError, type DecisionVerifier, type PasskeyDecision, type Refusal } from '../approval/index.ts';
+import {
+  ApprovalError,
+  type DecisionVerifier,
+  evidenceFirst,
+  type PasskeyDecision,
+  type Refusal,
+  refuseStatement,
+} from '../approval/index.ts';
 import { MailwardenError } from '../errors.ts';
 import type { EvidenceEvent, EvidenceLog } from '../evidence/index.ts';
 import type { GogExecutor, GogOutcome } from '../exec/index.ts';
@@ -444,21 +451,7 @@ export function createProposalService(deps: ProposalServiceDeps) {
   }
 
   /** Evidence of a refused decision, then the refusal; nothing about the proposal changes. */
-  async function refuse(proposalId: string, r: Refusal): Promise<never> {
-    try {
-      await deps.evidence.append({
-        type: 'approval_refused',
-        proposalId,
-        data: { reason: r.reason, approver: r.approver },
-      });
-    } catch {
-      throw new ApprovalError(
-        'EVIDENCE_UNAVAILABLE',
-        'the evidence log cannot be written; nothing was decided (fail closed)',
-      );
-    }
-    throw new ApprovalError('APPROVAL_REFUSED', r.message);
-  }
+  const refuse = (proposalId: string, r: Refusal): Promise<never> => refuseStatement(deps.evidence, r, proposalId);
 
   /**
    * A signed decision on a waiting proposal: verified by approval/, then single-use, evidenced, kept; a
@@ -484,14 +477,7 @@ export function createProposalService(deps: ProposalServiceDeps) {
     }
     const spent = deps.decisions.consume(approval);
     if (spent) return refuse(proposalId, spent);
-    try {
-      await deps.evidence.append({ type: 'approval_accepted', proposalId, data: approval.evidence });
-    } catch {
-      throw new ApprovalError(
-        'EVIDENCE_UNAVAILABLE',
-        'the evidence log cannot be written; nothing was decided (fail closed)',
-      );
-    }
+    await evidenceFirst(deps.evidence, { type: 'approval_accepted', proposalId, data: approval.evidence });
     deps.decisions.store(proposalId, approval);
     if (approval.decision === 'reject') {
       const event = { type: 'proposal_rejected', proposalId, data: { by: approval.approver } } as const;
