@@ -56,7 +56,15 @@ async function clearStale(path: string): Promise<void> {
 /** How long a refused connection keeps reading what its client still sends before it is dropped. */
 const LINGER_MS = 2_000;
 
+/**
+ * Connections already answered. Node's parser stays in its error state and reports the same error again for
+ * every later piece the client sends; answering (or destroying) again would reset the connection and throw
+ * away the answer before the client has read it.
+ */
+const answered = new WeakSet<Socket>();
+
 function answerRaw(socket: Socket, status: number, reason: string, code: string, message: string): void {
+  answered.add(socket);
   const body = JSON.stringify({ error: { code, message, correlationId: randomUUID() } });
   // Lingering close: keep reading (and discarding) what the client is still sending, so the close after the
   // answer cannot turn into a reset that throws the answer away before the client reads it.
@@ -68,6 +76,7 @@ function answerRaw(socket: Socket, status: number, reason: string, code: string,
 }
 
 export function answerClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Socket): void {
+  if (answered.has(socket)) return;
   if (!socket.writable || err.code === 'ECONNRESET') {
     socket.destroy();
     return;
