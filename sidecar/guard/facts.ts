@@ -21,7 +21,7 @@ import {
   standingOf,
 } from '../content/index.ts';
 import type { GogExecutor } from '../exec/index.ts';
-import type { CompiledPolicy, Facts, LockdownState } from '../policy/index.ts';
+import { type CompiledPolicy, evaluatePolicy, type Facts, type LockdownState } from '../policy/index.ts';
 import type { StoredProposal } from '../proposals/index.ts';
 
 /** What the owner is shown about a draft that will be sent, and what its digest binds. */
@@ -172,10 +172,12 @@ export function createFactGatherer(src: FactSources) {
       internalDomains: src.internalDomains,
       taint: src.taint(p.principal),
     };
-    // A lockdown denies every action that reaches anyone before any other fact counts: a locked agent's
-    // proposals cost no gog reads.
-    const locked = base.lockdown.global !== null || base.lockdown.principal !== null;
-    if (!OUTBOUND_ACTIONS.has(p.action) || locked) {
+    // When the rules alone deny (a lockdown, the command gate, a deny rule), no fact can change that
+    // (decide() stops at the rules' denial): such proposals cost no gog reads, so a denied forward or a
+    // locked agent cannot make the sidecar spawn gog.
+    const rules = evaluatePolicy(src.policy, { action: p.action, principal: p.principal, lockdown: base.lockdown });
+    const deniedByRules = !rules.ok || rules.decision.effect === 'deny';
+    if (!OUTBOUND_ACTIONS.has(p.action) || deniedByRules) {
       return { facts: { ...base, recipients: null, capHeadroom: null }, card: {} };
     }
     // A draft with a send waiting for approval is frozen: the owner approves what they saw.
