@@ -33,6 +33,31 @@ describe('failed authentication flood', () => {
   });
 });
 
+describe('a flood beyond the budget', () => {
+  it('is held back and closes its connections, while the agent with a key is answered at once', async () => {
+    const timed = async (key: string) => {
+      const t0 = performance.now();
+      const r = await call(s.agentSocket, 'GET', '/v1/catalog', { key });
+      return { ...r, ms: performance.now() - t0, done: performance.now() };
+    };
+    // Well beyond the burst the sidecar lets through unheld (100), all at once.
+    const flood = Array.from({ length: 160 }, (_, i) => timed(`wrong-flood-${i}`));
+    await new Promise((r) => setTimeout(r, 20));
+    const agent = await timed(s.agentKey);
+    const failed = await Promise.all(flood);
+    expect(failed.map((r) => r.status)).toEqual(failed.map(() => 401));
+    for (const r of failed) {
+      expect(r.headers.connection).toBe('close');
+      expect((r.json as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
+    }
+    const held = failed.filter((r) => r.ms >= 240);
+    expect(held.length).toBeGreaterThanOrEqual(40);
+    expect(agent.status).toBe(200);
+    // The agent's answer did not wait for the held ones.
+    expect(agent.done).toBeLessThan(Math.min(...held.map((r) => r.done)));
+  });
+});
+
 describe('aggregated log lines', () => {
   it('writes the first at once and the rest as one counted line per window', async () => {
     const { createThrottledLog } = await import('../sidecar/http/log-throttle.ts');

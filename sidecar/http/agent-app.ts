@@ -1,5 +1,5 @@
 // Routes of agent.sock: translate HTTP to calls on proposals/ and back, nothing more.
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { validator } from 'hono/validator';
 import { z } from 'zod';
 import {
@@ -20,6 +20,7 @@ import { evaluatePolicy } from '../policy/index.ts';
 import { type ProposalService, submissionStatus, toView } from '../proposals/index.ts';
 import { type AppEnv, correlation, jsonBodies, notFound, refuseLoneSurrogates } from './common.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
+import { createAuthTarpit } from './auth-tarpit.ts';
 import { createThrottledLog } from './log-throttle.ts';
 
 export interface AgentAppDeps {
@@ -50,6 +51,15 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   // SECURITY: anyone who can reach the socket can fail authentication; they must not be able to drive log I/O.
   const authFailures = createThrottledLog((msg, extra) => deps.log('warn', msg, extra), 'agent authentication failed');
+  const tarpit = createAuthTarpit();
+  /** A failed authentication: noted, held beyond the budget, answered 401 and the connection closed. */
+  const refuse = async (c: Context<AppEnv>, message: string): Promise<never> => {
+    authFailures.note({ path: c.req.path });
+    const hold = tarpit.delayFor();
+    if (hold > 0) await new Promise((resolve) => setTimeout(resolve, hold));
+    c.header('Connection', 'close');
+    throw new HttpError('UNAUTHENTICATED', message);
+  };
   app.onError((err, c) => toErrorResponse(c, err, (e) => deps.log('error', 'request failed', { err: e })));
   app.use('*', correlation());
   notFound(app);
@@ -62,7 +72,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
   app.use('/v1/*', async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer ([^\s]+)$/.exec(header);
-    if (!match) throw new HttpError('UNAUTHENTICATED', 'send "Authorization: Bearer <agent key or token>"');
+    if (!match) return refuse(c, 'send "Authorization: Bearer <agent key or token>"');
     const credential = match[1]!;
     const isTokenRoute = c.req.path === '/v1/auth/token';
     let principal: string | null = null;
@@ -77,13 +87,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
         );
       }
     }
-    if (!principal) {
-      authFailures.note({ path: c.req.path });
-      throw new HttpError(
-        'UNAUTHENTICATED',
-        'the agent key or token is not valid (tokens are single use and short-lived)',
-      );
-    }
+    if (!principal) return refuse(c, 'the agent key or token is not valid (tokens are single use and short-lived)');
     if (!deps.rateLimiter.take(principal)) {
       throw new HttpError(
         'RATE_LIMITED',

@@ -1,0 +1,44 @@
+// SECURITY: anyone who can reach the agent socket can fail authentication, as fast as the sidecar answers. On
+// one event loop a flood of cheap 401s still takes turns from every real agent. A small budget of failures is
+// answered at once (a misconfigured agent retrying, a token that expired); beyond it each failed answer is held
+// for a while, so a flooding client gets about one attempt per connection per hold. Every failed answer also
+// closes its connection (see the agent app), so a client cannot keep a connection warm for the next guess.
+
+export interface AuthTarpitOptions {
+  /** Failures answered at once after a quiet spell. */
+  readonly burst: number;
+  /** Rate at which that budget refills. */
+  readonly perSecond: number;
+  /** How long a failure beyond the budget is held before its answer. */
+  readonly delayMs: number;
+}
+
+export const AUTH_TARPIT_DEFAULTS: AuthTarpitOptions = { burst: 100, perSecond: 50, delayMs: 250 };
+
+export interface AuthTarpit {
+  /** Notes one failed authentication; returns how many milliseconds to hold its answer (0: answer now). */
+  delayFor(): number;
+}
+
+export function createAuthTarpit(
+  options: AuthTarpitOptions = AUTH_TARPIT_DEFAULTS,
+  clock: () => number = () => performance.now(),
+): AuthTarpit {
+  const { burst, perSecond, delayMs } = options;
+  if (!(burst >= 1)) throw new RangeError(`auth tarpit: burst must be at least 1 (got ${burst})`);
+  if (!(perSecond > 0)) throw new RangeError(`auth tarpit: perSecond must be above 0 (got ${perSecond})`);
+  let tokens = burst;
+  let last = clock();
+  return {
+    delayFor() {
+      const now = clock();
+      tokens = Math.min(burst, tokens + ((now - last) * perSecond) / 1000);
+      last = now;
+      if (tokens >= 1) {
+        tokens -= 1;
+        return 0;
+      }
+      return delayMs;
+    },
+  };
+}
