@@ -46,7 +46,9 @@ describe('facts are gathered only where they can change the decision', () => {
 
   it('a send the rules deny does not read the message it replies to', async () => {
     const { g, calls } = gatherer('draft_assist.yaml');
-    await g.gather(proposal('gmail.send', { to: ['sam@example.com'], subject: 's', body: 'b', replyToMessageId: 'm-1' }));
+    await g.gather(
+      proposal('gmail.send', { to: ['sam@example.com'], subject: 's', body: 'b', replyToMessageId: 'm-1' }),
+    );
     expect(calls).toEqual([]);
   });
 

@@ -18,9 +18,9 @@ import type { Lockdown } from '../lockdown/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
 import { evaluatePolicy } from '../policy/index.ts';
 import { type ProposalService, submissionStatus, toView } from '../proposals/index.ts';
+import { createAuthTarpit } from './auth-tarpit.ts';
 import { type AppEnv, correlation, jsonBodies, notFound, refuseLoneSurrogates } from './common.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
-import { createAuthTarpit } from './auth-tarpit.ts';
 import { createThrottledLog } from './log-throttle.ts';
 
 export interface AgentAppDeps {
