@@ -34,6 +34,7 @@ beforeAll(() => {
     `export async function main(): Promise<number> {\n  process.stdout.write(${JSON.stringify(what)});\n  return 0;\n}\n`;
   writeFileSync(join(root, 'sidecar', 'cli', 'main.ts'), says('source'));
   writeFileSync(join(root, 'shared', 'index.ts'), 'export const x = 1;\n');
+  writeFileSync(join(root, 'shared', 'index.test.ts'), 'export {};\n');
   writeFileSync(join(root, 'dist', 'cli', 'mailwarden.mjs'), says('bundle').replace(': Promise<number>', ''));
   writeFileSync(join(root, 'node_modules', '.package-lock.json'), '{}\n');
   symlinkSync(realpathSync(join(REPO_ROOT, 'node_modules', 'tsx')), join(root, 'node_modules', 'tsx'));
@@ -48,6 +49,7 @@ function stamp(files: Record<string, Date>): void {
     'node_modules/.package-lock.json': OLD,
     'sidecar/cli/main.ts': OLD,
     'shared/index.ts': OLD,
+    'shared/index.test.ts': OLD,
     'dist/cli/mailwarden.mjs': BUILT,
     ...files,
   };
@@ -71,6 +73,11 @@ describe('bin/mailwarden.mjs', () => {
   it('runs the sources when one of them changed after the build', async () => {
     stamp({ 'shared/index.ts': LATER });
     expect(await whichRuns()).toBe('source');
+  });
+
+  it('keeps the bundle when only a unit test changed (tests are not built into it)', async () => {
+    stamp({ 'shared/index.test.ts': LATER });
+    expect(await whichRuns()).toBe('bundle');
   });
 
   it('runs the sources when dependencies were installed after the build (the bundle holds their code)', async () => {
