@@ -5,9 +5,6 @@ interface HtmlToText {
   compile(options: object): (html: string) => string;
 }
 
-// html-to-text ships no type declarations; the one function used here is typed by hand.
-const { compile } = createRequire(import.meta.url)('html-to-text') as HtmlToText;
-
 /** Bodies bigger than this are cut before rendering: a mail of megabytes of markup is not read in full. */
 export const MAX_HTML_CHARS = 400_000;
 
@@ -49,12 +46,20 @@ export function looksLikeHtml(body: string): boolean {
   return false;
 }
 
-/** Compiled once: compiling the options costs far more than converting a mail. */
-const convert = compile(OPTIONS);
+/**
+ * Loaded and compiled on the first HTML body, not at start-up (about 30 ms), and then kept: compiling the
+ * options costs far more than converting a mail.
+ */
+let convert: ((html: string) => string) | null = null;
+function converter(): (html: string) => string {
+  // html-to-text ships no type declarations; the one function used here is typed by hand.
+  convert ??= (createRequire(import.meta.url)('html-to-text') as HtmlToText).compile(OPTIONS);
+  return convert;
+}
 
 /** Plain text of an HTML body: block elements on their own lines, link targets in brackets, no markup. */
 export function htmlToText(html: string): string {
-  return convert(html)
+  return converter()(html)
     .replace(/[ \t]+\n/gu, '\n')
     .replace(/\n{3,}/gu, '\n\n')
     .trim();
