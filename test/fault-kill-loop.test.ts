@@ -26,6 +26,16 @@ describe('SIGKILL at random points around execution', () => {
   it(`never runs a change twice over ${ITERATIONS} kills, and the evidence verifies`, async () => {
     const acknowledged: { id: string; subject: string }[] = [];
     let killedBeforeAnswer = 0;
+    // Kills spread from the request's start to a little past its usual answer, so some land before gog
+    // runs, some while it runs, and some after the agent was answered (a fixed window would miss the last
+    // kind on a machine where a change takes longer than the window).
+    const t0 = performance.now();
+    const probe = await call(s.agentSocket, 'POST', '/v1/proposals', {
+      key: s.agentKey,
+      body: { action: 'gmail.drafts.create', params: { to: ['sam@example.com'], subject: 'kill-probe', body: 'x' } },
+    });
+    expect(probe.status).toBe(200);
+    const window = Math.ceil((performance.now() - t0) * 1.4);
     for (let i = 0; i < ITERATIONS; i++) {
       const subject = `kill-${i}`;
       const request = call(s.agentSocket, 'POST', '/v1/proposals', {
@@ -35,7 +45,7 @@ describe('SIGKILL at random points around execution', () => {
         (r) => ({ ok: true as const, r }),
         () => ({ ok: false as const }),
       );
-      await new Promise((res) => setTimeout(res, Math.floor(Math.random() * 160)));
+      await new Promise((res) => setTimeout(res, Math.floor(Math.random() * window)));
       await s.kill();
       const answer = await request;
       if (answer.ok && answer.r.status === 200) {
@@ -58,7 +68,7 @@ describe('SIGKILL at random points around execution', () => {
     const verify = await mailwarden(['evidence', 'verify', '--json', '--config', s.configPath]);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     console.log(
-      `kill loop: ${ITERATIONS} kills, ${acknowledged.length} answered before the kill, ${killedBeforeAnswer} cut off, ${created.length} drafts created, evidence intact`,
+      `kill loop: ${ITERATIONS} kills within ${window} ms of the request, ${acknowledged.length} answered before the kill, ${killedBeforeAnswer} cut off, ${created.length} drafts created, evidence intact`,
     );
   }, 900_000);
 });
