@@ -1,6 +1,7 @@
 // The load generator as its own process (pinned to its own core by run.ts): reads one JSON job per stdin line,
 // answers one JSON result per stdout line. Jobs: an autocannon run, approval round trips, and a flood with a
 // victim measured beside it.
+import { Agent, request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { loadSigningKey, newNonce, signStatement } from '../sidecar/approval/index.ts';
@@ -108,6 +109,49 @@ async function approvals(job: Extract<Job, { kind: 'approval' }>): Promise<Appro
   };
 }
 
+/**
+ * The other agent: one keep-alive connection, one request after another, each timed to the microsecond. The
+ * load generator's histogram has a resolution of 1 ms, which rounds a p99 of 0.6 ms and one of 1.4 ms alike.
+ */
+async function timedOneByOne(socketPath: string, seconds: number, requests: readonly z.infer<typeof RequestSchema>[]) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  for (let i = 0; performance.now() < end; i++) {
+    const r = requests[i % requests.length]!;
+    const t0 = performance.now();
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest({ socketPath, method: r.method, path: r.path, headers: r.headers, agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end(r.body);
+      });
+      latencies.push(performance.now() - t0);
+      if (status < 200 || status > 299) non2xx++;
+    } catch {
+      errors++;
+    }
+  }
+  agent.destroy();
+  const total = latencies.length;
+  return {
+    rps: total / ((performance.now() - started) / 1000),
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
+    total,
+    non2xx,
+    errors,
+    timeouts: 0,
+    statusClasses: {},
+  } satisfies LoadResult;
+}
+
 async function flood(job: Extract<Job, { kind: 'flood' }>): Promise<FloodResult> {
   const floodRun = job.flood
     ? load({
@@ -117,12 +161,7 @@ async function flood(job: Extract<Job, { kind: 'flood' }>): Promise<FloodResult>
         requests: job.flood,
       })
     : Promise.resolve(null);
-  const victim = load({
-    socketPath: job.socketPath,
-    connections: 1,
-    durationSeconds: job.seconds,
-    requests: job.victim,
-  });
+  const victim = timedOneByOne(job.socketPath, job.seconds, job.victim);
   const [f, v] = await Promise.all([floodRun, victim]);
   return { victim: v, flood: f };
 }

@@ -18,8 +18,10 @@ export function fmtInt(n: number): string {
 }
 
 export function fmtMs(n: number): string {
-  // Latencies from the load generator have a resolution of 1 ms.
-  if (n < 1) return '< 1 ms';
+  // Latencies from the load generator have a resolution of 1 ms; the other agent's beside a flood are timed
+  // to the microsecond and shown to a hundredth of a millisecond.
+  if (n === 0) return '< 1 ms';
+  if (n < 10 && !Number.isInteger(n)) return `${n.toFixed(2)} ms`;
   return n >= 100 ? `${fmtInt(n)} ms` : `${n.toFixed(1)} ms`;
 }
 
