@@ -4,6 +4,7 @@ import {
   copyFileSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   realpathSync,
   rmSync,
   symlinkSync,
@@ -90,5 +91,30 @@ describe('bin/mailwarden.mjs', () => {
   it('runs the sources when asked to', async () => {
     stamp({});
     expect(await whichRuns({ MAILWARDEN_FROM_SOURCE: '1' })).toBe('source');
+  });
+});
+
+describe('the built bundle', () => {
+  /** The chunks a bundle file imports statically, and theirs, transitively. */
+  function staticClosure(file: string, seen = new Set<string>()): Set<string> {
+    if (seen.has(file)) return seen;
+    seen.add(file);
+    const text = readFileSync(join(REPO_ROOT, 'dist', 'cli', file), 'utf8');
+    for (const m of text.matchAll(
+      /^(?:import|export)\b[^;]*?from\s+"\.\/([^"]+\.mjs)"|^import\s+"\.\/([^"]+\.mjs)"/gm,
+    )) {
+      staticClosure((m[1] ?? m[2])!, seen);
+    }
+    return seen;
+  }
+
+  it('loads a command\u2019s modules only when that command runs', () => {
+    const loadedAtStart = [...staticClosure('mailwarden.mjs')];
+    const holding = (code: string) =>
+      loadedAtStart.filter((f) => readFileSync(join(REPO_ROOT, 'dist', 'cli', f), 'utf8').includes(code));
+    // `mailwarden --version` or `mailwarden list` must not evaluate the sidecar, the console or the verifier.
+    expect(holding('function startSidecar(')).toEqual([]);
+    expect(holding('function consoleCommand(')).toEqual([]);
+    expect(holding('function evidenceCommand(')).toEqual([]);
   });
 });

@@ -1,16 +1,8 @@
 // The `mailwarden` command: dispatch, exit codes (0 ok, 1 failed check, 2 usage), errors without stacks.
 import { createInterface } from 'node:readline/promises';
 import { MailwardenError } from '../errors.ts';
-import { approverCommand } from './approver.ts';
-import { consoleCommand } from './console.ts';
-import { evidenceCommand } from './evidence-command.ts';
 import { commandHelp, isCommandName } from './help.ts';
-import { initCommand } from './init.ts';
 import { CheckFailed, type CliIo, ConfigMissing, EXIT_CHECK_FAILED, EXIT_USAGE, UsageError } from './io.ts';
-import { keygenCommand } from './keygen.ts';
-import { decideCommand, listCommand, lockdownCommand, postureCommand, showCommand } from './operator-commands.ts';
-import { policyCommand } from './policy-commands.ts';
-import { serveCommand } from './serve.ts';
 import { VERSION } from './version.ts';
 
 const USAGE = `mailwarden ${VERSION} — a governance boundary between AI agents and Gmail/Calendar
@@ -65,33 +57,35 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.stdout(`${commandHelp(args[0])}\n`);
       return 0;
     }
+    // Each command's modules load when it runs: `mailwarden list` does not pay for the sidecar, the console
+    // or the evidence verifier.
     switch (command) {
       case 'init':
-        return await initCommand(args, io);
+        return await (await import('./init.ts')).initCommand(args, io);
       case 'serve':
-        return await serveCommand(args, io);
+        return await (await import('./serve.ts')).serveCommand(args, io);
       case 'list':
-        return await listCommand(args, io);
+        return await (await import('./operator-commands.ts')).listCommand(args, io);
       case 'show':
-        return await showCommand(args, io);
+        return await (await import('./operator-commands.ts')).showCommand(args, io);
       case 'approve':
-        return await decideCommand('approve', args, io);
+        return await (await import('./operator-commands.ts')).decideCommand('approve', args, io);
       case 'reject':
-        return await decideCommand('reject', args, io);
+        return await (await import('./operator-commands.ts')).decideCommand('reject', args, io);
       case 'lockdown':
-        return await lockdownCommand(args, io);
+        return await (await import('./operator-commands.ts')).lockdownCommand(args, io);
       case 'posture':
-        return await postureCommand(args, io);
+        return await (await import('./operator-commands.ts')).postureCommand(args, io);
       case 'evidence':
-        return await evidenceCommand(args, io);
+        return await (await import('./evidence-command.ts')).evidenceCommand(args, io);
       case 'policy':
-        return await policyCommand(args, io);
+        return await (await import('./policy-commands.ts')).policyCommand(args, io);
       case 'keygen':
-        return await keygenCommand(args, io);
+        return await (await import('./keygen.ts')).keygenCommand(args, io);
       case 'console':
-        return await consoleCommand(args, io);
+        return await (await import('./console.ts')).consoleCommand(args, io);
       case 'approver':
-        return await approverCommand(args, io);
+        return await (await import('./approver.ts')).approverCommand(args, io);
       case '--version':
       case 'version':
         io.stdout(`${VERSION}\n`);
