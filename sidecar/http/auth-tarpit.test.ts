@@ -15,7 +15,7 @@ describe('the failed-authentication tarpit', () => {
     expect(Array.from({ length: 6 }, () => tarpit.delayFor())).toEqual([0, 0, 0, 0, 0, 250]);
   });
 
-  it('refuses a configuration that would never hold anything back', () => {
+  it('refuses a budget that is empty or never refills', () => {
     expect(() => createAuthTarpit({ burst: 0, perSecond: 2, delayMs: 250 })).toThrow(/burst/);
     expect(() => createAuthTarpit({ burst: 5, perSecond: -1, delayMs: 250 })).toThrow(/perSecond/);
   });
