@@ -231,6 +231,31 @@ describe('sidecar over real sockets (draft_assist)', () => {
     expect((await call(s.agentSocket, 'GET', '/v1/health')).status).toBe(200);
   });
 
+  it('holds an agent over its rate before its 429 and says when to retry, while other requests are answered', async () => {
+    let r = await call(s.agentSocket, 'GET', '/v1/catalog', { key: otherKey });
+    for (let i = 0; i < 60 && r.status !== 429; i++)
+      r = await call(s.agentSocket, 'GET', '/v1/catalog', { key: otherKey });
+    expect(r.status).toBe(429);
+    const t0 = performance.now();
+    const limited = call(s.agentSocket, 'GET', '/v1/catalog', { key: otherKey }).then((x) => ({
+      ...x,
+      ms: performance.now() - t0,
+      done: performance.now(),
+    }));
+    await new Promise((res) => setTimeout(res, 20));
+    const health = await call(s.agentSocket, 'GET', '/v1/health');
+    const healthDone = performance.now();
+    const held = await limited;
+    expect(held.status).toBe(429);
+    expect(held.json).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+    // 40 a minute: the next request is 1.5 s away at most, said in whole seconds.
+    expect(Number(held.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(held.headers['retry-after'])).toBeLessThanOrEqual(2);
+    expect(held.ms).toBeGreaterThanOrEqual(240);
+    expect(health.status).toBe(200);
+    expect(healthDone).toBeLessThan(held.done);
+  });
+
   it('refuses a second sidecar on the same setup, saying which process holds it', async () => {
     const second = await mailwarden(['serve', '--config', s.configPath]);
     expect(second.code).toBe(1);

@@ -3,6 +3,8 @@
 export interface RateLimiter {
   /** True when the request may proceed; false when the principal is over its rate. */
   take(principal: string): boolean;
+  /** Milliseconds until the principal may send again (0: now). */
+  retryAfterMs(principal: string): number;
 }
 
 export function createRateLimiter(perMinute: number, now: () => number = Date.now): RateLimiter {
@@ -19,6 +21,12 @@ export function createRateLimiter(perMinute: number, now: () => number = Date.no
       if (b.tokens < 1) return false;
       b.tokens -= 1;
       return true;
+    },
+    retryAfterMs(principal) {
+      const b = buckets.get(principal);
+      if (!b) return 0;
+      const tokens = Math.min(capacity, b.tokens + (now() - b.at) * refillPerMs);
+      return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / refillPerMs);
     },
   };
 }

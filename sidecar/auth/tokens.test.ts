@@ -72,4 +72,16 @@ describe('rate limiter', () => {
     expect(limiter.take('a')).toBe(true);
     expect(limiter.take('a')).toBe(false);
   });
+
+  it('says how long until the principal may send again', () => {
+    let t = 0;
+    const limiter = createRateLimiter(60, () => t);
+    expect(limiter.retryAfterMs('a')).toBe(0);
+    for (let i = 0; i < 60; i++) limiter.take('a');
+    expect(limiter.take('a')).toBe(false);
+    expect(limiter.retryAfterMs('a')).toBe(1000);
+    t += 400;
+    expect(limiter.retryAfterMs('a')).toBe(600);
+    expect(limiter.retryAfterMs('b')).toBe(0);
+  });
 });

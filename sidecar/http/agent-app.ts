@@ -45,6 +45,9 @@ const PARAM_JSON_SCHEMAS = Object.fromEntries(
   ]),
 );
 
+/** How long a rate-limited answer is held. */
+const RATE_LIMITED_HOLD_MS = 250;
+
 const WaitSchema = z.coerce.number().int().min(0).max(3600);
 
 export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
@@ -89,6 +92,12 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
     }
     if (!principal) return refuse(c, 'the agent key or token is not valid (tokens are single use and short-lived)');
     if (!deps.rateLimiter.take(principal)) {
+      // SECURITY: an agent over its rate would otherwise get its 429s as fast as it can ask, and those cheap
+      // answers still take turns from every other agent on the loop. Its answer is held a moment; no other
+      // agent is held. Retry-After says when its next request is due.
+      const wait = deps.rateLimiter.retryAfterMs(principal);
+      await new Promise((resolve) => setTimeout(resolve, RATE_LIMITED_HOLD_MS));
+      c.header('Retry-After', String(Math.max(1, Math.ceil(wait / 1000))));
       throw new HttpError(
         'RATE_LIMITED',
         'too many requests from this agent; wait a little and retry (limits.requestsPerMinute)',
