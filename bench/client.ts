@@ -41,6 +41,8 @@ const JobSchema = z.discriminatedUnion('kind', [
     flood: z.array(RequestSchema).nullable(),
     floodConnections: z.number(),
     victim: z.array(RequestSchema),
+    /** Start the other agent's requests at least this far apart (to keep it under a rate limit). */
+    victimPaceMs: z.number().optional(),
   }),
 ]);
 type Job = z.infer<typeof JobSchema>;
@@ -113,7 +115,12 @@ async function approvals(job: Extract<Job, { kind: 'approval' }>): Promise<Appro
  * The other agent: one keep-alive connection, one request after another, each timed to the microsecond. The
  * load generator's histogram has a resolution of 1 ms, which rounds a p99 of 0.6 ms and one of 1.4 ms alike.
  */
-async function timedOneByOne(socketPath: string, seconds: number, requests: readonly z.infer<typeof RequestSchema>[]) {
+async function timedOneByOne(
+  socketPath: string,
+  seconds: number,
+  requests: readonly z.infer<typeof RequestSchema>[],
+  paceMs = 0,
+) {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const latencies: number[] = [];
   let non2xx = 0;
@@ -134,6 +141,8 @@ async function timedOneByOne(socketPath: string, seconds: number, requests: read
       });
       latencies.push(performance.now() - t0);
       if (status < 200 || status > 299) non2xx++;
+      const rest = paceMs - (performance.now() - t0);
+      if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
     } catch {
       errors++;
     }
@@ -161,7 +170,7 @@ async function flood(job: Extract<Job, { kind: 'flood' }>): Promise<FloodResult>
         requests: job.flood,
       })
     : Promise.resolve(null);
-  const victim = timedOneByOne(job.socketPath, job.seconds, job.victim);
+  const victim = timedOneByOne(job.socketPath, job.seconds, job.victim, job.victimPaceMs);
   const [f, v] = await Promise.all([floodRun, victim]);
   return { victim: v, flood: f };
 }

@@ -256,6 +256,55 @@ export async function benchGoverned(o: GovernedOptions): Promise<GovernedResult>
       });
     }
 
+    // The same two agents on the rate limit `mailwarden init` ships (600 a minute per agent): the flooding agent
+    // is mostly answered 429, and the other agent, paced under the limit, must not notice.
+    o.progress("another agent's p99 beside a flood at the shipped rate limit");
+    {
+      const shipped = await setup(o.bin, 'draft_assist', (cfg) => {
+        const { requestsPerMinute: _raised, ...limits } = cfg.limits as Record<string, unknown>;
+        cfg.limits = limits;
+      });
+      const shippedServer = await serve(o.bin, shipped);
+      try {
+        const paced = [
+          { method: 'GET' as const, path: '/v1/catalog', headers: { authorization: `Bearer ${shipped.victimKey}` } },
+        ];
+        const sends: LoadRequest[] = [
+          {
+            method: 'POST',
+            path: '/v1/proposals',
+            headers: { authorization: `Bearer ${shipped.agentKey}` },
+            body: SEND,
+          },
+        ];
+        let pacedAlone = 0;
+        for (const flood of [null, sends]) {
+          const seconds = Math.max(o.seconds, 15);
+          const r = await client.run<FloodResult>({
+            kind: 'flood',
+            socketPath: shipped.agentSocket,
+            seconds,
+            flood,
+            floodConnections: 16,
+            victim: paced,
+            victimPaceMs: 125,
+          });
+          if (flood === null) pacedAlone = r.victim.p99Ms;
+          const ratio = flood === null ? null : r.victim.p99Ms / pacedAlone;
+          rows.push({
+            measurement: `another agent's GET /v1/catalog at 8/s, shipped rate limit, ${flood === null ? 'alone' : 'while one agent floods sends (16 conn)'}`,
+            measured: `p99 ${fmtMs(r.victim.p99Ms)}, p50 ${fmtMs(r.victim.p50Ms)}${r.flood ? `; flood ${fmtInt(r.flood.rps)} answers/s, ${fmtInt(r.flood.statusClasses['4xx'] ?? 0)} 4xx` : ''}`,
+            baseline: flood === null ? '' : `p99 ${fmtMs(pacedAlone)} alone`,
+            ratio,
+            target: flood === null ? '' : 'p99 ≤ 2× alone',
+            met: ratio === null ? null : ratio <= 2,
+          });
+        }
+      } finally {
+        await shippedServer.stop();
+      }
+    }
+
     // Throughput as the stored state grows: proposals, denials and taint fingerprints seeded straight into
     // state.db while the sidecar is stopped.
     let seeded = 0;
