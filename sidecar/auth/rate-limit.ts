@@ -7,26 +7,36 @@ export interface RateLimiter {
   retryAfterMs(principal: string): number;
 }
 
-export function createRateLimiter(perMinute: number, now: () => number = Date.now): RateLimiter {
-  const capacity = perMinute;
+/**
+ * `perMinute` refills each principal's bucket; `capacity` is the burst it may spend at once (a minute's worth
+ * unless given).
+ */
+export function createRateLimiter(
+  perMinute: number,
+  now: () => number = Date.now,
+  capacity: number = perMinute,
+): RateLimiter {
   const refillPerMs = perMinute / 60_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
+  /** The principal's bucket, refilled up to now. */
+  const current = (principal: string) => {
+    const t = now();
+    const b = buckets.get(principal) ?? { tokens: capacity, at: t };
+    b.tokens = Math.min(capacity, b.tokens + (t - b.at) * refillPerMs);
+    b.at = t;
+    buckets.set(principal, b);
+    return b;
+  };
   return {
     take(principal) {
-      const t = now();
-      const b = buckets.get(principal) ?? { tokens: capacity, at: t };
-      b.tokens = Math.min(capacity, b.tokens + (t - b.at) * refillPerMs);
-      b.at = t;
-      buckets.set(principal, b);
+      const b = current(principal);
       if (b.tokens < 1) return false;
       b.tokens -= 1;
       return true;
     },
     retryAfterMs(principal) {
-      const b = buckets.get(principal);
-      if (!b) return 0;
-      const tokens = Math.min(capacity, b.tokens + (now() - b.at) * refillPerMs);
-      return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / refillPerMs);
+      const b = current(principal);
+      return b.tokens >= 1 ? 0 : Math.ceil((1 - b.tokens) / refillPerMs);
     },
   };
 }

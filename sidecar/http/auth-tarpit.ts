@@ -4,6 +4,8 @@
 // for a while, so a flooding client gets about one attempt per connection per hold. Every failed answer also
 // closes its connection (see the agent app), so a client cannot keep a connection warm for the next guess.
 
+import { createRateLimiter } from '../auth/index.ts';
+
 export interface AuthTarpitOptions {
   /** Failures answered at once after a quiet spell. */
   readonly burst: number;
@@ -27,18 +29,7 @@ export function createAuthTarpit(
   const { burst, perSecond, delayMs } = options;
   if (!(burst >= 1)) throw new RangeError(`auth tarpit: burst must be at least 1 (got ${burst})`);
   if (!(perSecond > 0)) throw new RangeError(`auth tarpit: perSecond must be above 0 (got ${perSecond})`);
-  let tokens = burst;
-  let last = clock();
-  return {
-    delayFor() {
-      const now = clock();
-      tokens = Math.min(burst, tokens + ((now - last) * perSecond) / 1000);
-      last = now;
-      if (tokens >= 1) {
-        tokens -= 1;
-        return 0;
-      }
-      return delayMs;
-    },
-  };
+  // One budget for every failure on the socket: the peer's identity is not known to Node on a unix socket.
+  const budget = createRateLimiter(perSecond * 60, clock, burst);
+  return { delayFor: () => (budget.take('failed authentications') ? 0 : delayMs) };
 }
