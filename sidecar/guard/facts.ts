@@ -165,6 +165,12 @@ export function createFactGatherer(src: FactSources) {
     };
   }
 
+  /** Whether the rules alone deny (or cannot be evaluated): decide() then never looks at the facts. */
+  function rulesDeny(p: StoredProposal, lockdown: LockdownState): boolean {
+    const rules = evaluatePolicy(src.policy, { action: p.action, principal: p.principal, lockdown });
+    return !rules.ok || rules.decision.effect === 'deny';
+  }
+
   async function gather(p: StoredProposal): Promise<GatheredFacts> {
     const base = {
       guarded: true,
@@ -175,9 +181,7 @@ export function createFactGatherer(src: FactSources) {
     // When the rules alone deny (a lockdown, the command gate, a deny rule), no fact can change that
     // (decide() stops at the rules' denial): such proposals cost no gog reads, so a denied forward or a
     // locked agent cannot make the sidecar spawn gog.
-    const rules = evaluatePolicy(src.policy, { action: p.action, principal: p.principal, lockdown: base.lockdown });
-    const deniedByRules = !rules.ok || rules.decision.effect === 'deny';
-    if (!OUTBOUND_ACTIONS.has(p.action) || deniedByRules) {
+    if (!OUTBOUND_ACTIONS.has(p.action) || rulesDeny(p, base.lockdown)) {
       return { facts: { ...base, recipients: null, capHeadroom: null }, card: {} };
     }
     // A draft with a send waiting for approval is frozen: the owner approves what they saw.

@@ -1,4 +1,5 @@
 // Routes of agent.sock: translate HTTP to calls on proposals/ and back, nothing more.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Context, Hono } from 'hono';
 import { validator } from 'hono/validator';
 import { z } from 'zod';
@@ -59,7 +60,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
   const refuse = async (c: Context<AppEnv>, message: string): Promise<never> => {
     authFailures.note({ path: c.req.path });
     const hold = tarpit.delayFor();
-    if (hold > 0) await new Promise((resolve) => setTimeout(resolve, hold));
+    if (hold > 0) await sleep(hold);
     c.header('Connection', 'close');
     throw new HttpError('UNAUTHENTICATED', message);
   };
@@ -96,7 +97,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
       // answers still take turns from every other agent on the loop. Its answer is held a moment; no other
       // agent is held. Retry-After says when its next request is due.
       const wait = deps.rateLimiter.retryAfterMs(principal);
-      await new Promise((resolve) => setTimeout(resolve, RATE_LIMITED_HOLD_MS));
+      await sleep(RATE_LIMITED_HOLD_MS);
       c.header('Retry-After', String(Math.max(1, Math.ceil(wait / 1000))));
       throw new HttpError(
         'RATE_LIMITED',
