@@ -3,12 +3,11 @@
 // broken headers. Never a 5xx, every answer is a complete HTTP answer with the JSON error body, nothing
 // answered as refused is stored, and the sidecar keeps running. Prints its counts.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { call } from './support/http.ts';
+import { call, sendRaw } from './support/http.ts';
 import { removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
 
 /** 10,000+ in CI; MAILWARDEN_FUZZ_VOLUME sets another number. */
@@ -209,23 +208,6 @@ function cases(agentKey: string): Case[] {
   return [...fixed, ...sampled];
 }
 
-/**
- * Writes the bytes and reads until the server closes (every request says Connection: close). The socket is not
- * half-closed: Node's server may drop a half-closed connection before a slow answer. A request the server
- * cannot see as complete gets no answer; after `quietMs` of silence it counts as "closed without an answer".
- */
-function sendRaw(socketPath: string, bytes: Buffer, quietMs = 20_000): Promise<string> {
-  return new Promise((resolve) => {
-    const s = connect(socketPath);
-    const chunks: Buffer[] = [];
-    s.on('data', (d: Buffer) => chunks.push(d));
-    s.on('error', () => undefined);
-    s.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    s.setTimeout(quietMs, () => s.destroy());
-    s.write(bytes);
-  });
-}
-
 function statusOf(answer: string): number {
   return Number(/^HTTP\/1\.1 (\d{3}) /.exec(answer)?.[1] ?? 0);
 }
@@ -263,7 +245,7 @@ describe('high-volume fuzzing of a real sidecar', () => {
     const worker = async () => {
       while (next < all.length) {
         const c = all[next++]!;
-        const answer = await sendRaw(s.agentSocket, c.bytes, c.kind === 'broken' ? 1000 : 20_000);
+        const answer = await sendRaw(s.agentSocket, c.bytes, { quietMs: c.kind === 'broken' ? 1000 : 20_000 });
         const status = statusOf(answer);
         byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
         byKind.set(c.kind, (byKind.get(c.kind) ?? 0) + 1);

@@ -1,31 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendRaw } from '../../test/support/http.ts';
 import { listenOnSocket, type SocketListener } from './socket.ts';
-
-/** Writes the bytes in pieces (`pieces` apart by a few ms) and reads until the server closes. */
-function send(path: string, bytes: Buffer, pieces = 1): Promise<string> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    const chunks: Buffer[] = [];
-    s.on('data', (d: Buffer) => chunks.push(d));
-    s.on('error', () => undefined);
-    s.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    s.setTimeout(10_000, () => s.destroy());
-    const size = Math.ceil(bytes.length / pieces);
-    let at = 0;
-    const more = () => {
-      if (at >= bytes.length || s.destroyed) return;
-      s.write(bytes.subarray(at, at + size));
-      at += size;
-      setTimeout(more, 5);
-    };
-    more();
-  });
-}
 
 describe('refusals the HTTP parser makes', () => {
   let dir: string;
@@ -45,11 +24,10 @@ describe('refusals the HTTP parser makes', () => {
     const sizes = Array.from({ length: 48 }, (_, i) => 17_000 + ((i * 37_813) % 400_000));
     const answers = await Promise.all(
       sizes.map((n, i) =>
-        send(
-          listener.path,
-          Buffer.from(`GET / HTTP/1.1\r\nx-big: ${'a'.repeat(n)}\r\nConnection: close\r\n\r\n`),
-          1 + (i % 8),
-        ),
+        sendRaw(listener.path, Buffer.from(`GET / HTTP/1.1\r\nx-big: ${'a'.repeat(n)}\r\nConnection: close\r\n\r\n`), {
+          quietMs: 10_000,
+          pieces: 1 + (i % 8),
+        }),
       ),
     );
     const statuses = answers.map((a) => /^HTTP\/1\.1 (\d{3}) /.exec(a)?.[1] ?? 'none');

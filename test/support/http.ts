@@ -1,5 +1,6 @@
 // A raw HTTP client over unix sockets for socket-level tests (no product code in between).
 import { type IncomingMessage, request } from 'node:http';
+import { connect } from 'node:net';
 
 export interface RawResponse {
   readonly status: number;
@@ -58,5 +59,36 @@ export function readResponse(res: IncomingMessage): Promise<RawResponse> {
       }
       resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
     });
+  });
+}
+
+/**
+ * Raw bytes over a unix socket, read until the server closes (the requests say Connection: close). The socket
+ * is not half-closed: Node's server may drop a half-closed connection before a slow answer. `pieces` > 1 sends
+ * the bytes in that many writes 5 ms apart. After `quietMs` of silence the socket is dropped and whatever
+ * arrived is returned ("" when nothing did: closed without an answer).
+ */
+export function sendRaw(
+  socketPath: string,
+  bytes: Buffer,
+  opts: { readonly quietMs?: number; readonly pieces?: number } = {},
+): Promise<string> {
+  const { quietMs = 20_000, pieces = 1 } = opts;
+  return new Promise((resolve) => {
+    const s = connect(socketPath);
+    const chunks: Buffer[] = [];
+    s.on('data', (d: Buffer) => chunks.push(d));
+    s.on('error', () => undefined);
+    s.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    s.setTimeout(quietMs, () => s.destroy());
+    const size = Math.ceil(bytes.length / pieces);
+    let at = 0;
+    const more = () => {
+      if (at >= bytes.length || s.destroyed) return;
+      s.write(bytes.subarray(at, at + size));
+      at += size;
+      if (at < bytes.length) setTimeout(more, 5);
+    };
+    more();
   });
 }
