@@ -22,6 +22,7 @@ import { type ProposalService, submissionStatus, toView } from '../proposals/ind
 import { createAuthTarpit } from './auth-tarpit.ts';
 import { type AppEnv, correlation, jsonBodies, notFound, refuseLoneSurrogates } from './common.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
+import { createFairShare } from './fair-share.ts';
 import { createThrottledLog } from './log-throttle.ts';
 
 export interface AgentAppDeps {
@@ -49,6 +50,13 @@ const PARAM_JSON_SCHEMAS = Object.fromEntries(
 /** How long a rate-limited answer is held. */
 const RATE_LIMITED_HOLD_MS = 250;
 
+/**
+ * Requests one agent may have in progress while another agent is active (one if it is locked down). Eight keep a
+ * busy agent's evidence and state writes grouped; a locked agent's requests are all refused, so one at a time
+ * costs it nothing it could use and leaves the loop to the others.
+ */
+const SHARE = { perAgent: 8, perLockedAgent: 1, activeMs: 1000 } as const;
+
 const WaitSchema = z.coerce.number().int().min(0).max(3600);
 
 export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
@@ -56,6 +64,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
   // SECURITY: anyone who can reach the socket can fail authentication; they must not be able to drive log I/O.
   const authFailures = createThrottledLog((msg, extra) => deps.log('warn', msg, extra), 'agent authentication failed');
   const tarpit = createAuthTarpit();
+  const share = createFairShare(SHARE);
   /** A failed authentication: noted, held beyond the budget, answered 401 and the connection closed. */
   const refuse = async (c: Context<AppEnv>, message: string): Promise<never> => {
     authFailures.note({ path: c.req.path });
@@ -105,7 +114,16 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
       );
     }
     c.set('principal', principal);
-    await next();
+    // SECURITY: one agent's flood must not slow the others; beyond its share it waits for its own requests.
+    const lockdown = deps.lockdown.state(principal);
+    const slot = share.enter(principal, lockdown.principal !== null || lockdown.global !== null);
+    const release = typeof slot === 'function' ? slot : await slot;
+    c.set('releaseShare', release);
+    try {
+      await next();
+    } finally {
+      release();
+    }
   });
   app.use('/v1/*', jsonBodies(deps.maxBodyBytes));
 
@@ -169,6 +187,8 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
       const wait = WaitSchema.safeParse(waitRaw);
       if (!wait.success) throw new HttpError('INVALID_INPUT', 'wait: must be a whole number of seconds');
       const seconds = Math.min(wait.data, deps.maxWaitSeconds);
+      // Waiting for an approver is not work on the loop: it must not hold a slot of the agent's share.
+      c.get('releaseShare')?.();
       rec = await deps.proposals.waitForChange(c.get('principal'), id, seconds, c.req.raw.signal);
     }
     return c.json({ proposal: toView(rec) });

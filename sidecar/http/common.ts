@@ -4,7 +4,14 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { errorBody, HttpError } from './errors.ts';
 
-export type AppEnv = { Variables: { correlationId: string; principal: string } };
+export type AppEnv = {
+  Variables: {
+    correlationId: string;
+    principal: string;
+    /** Gives back the agent's slot of its fair share (agent socket only; safe to call twice). */
+    releaseShare?: () => void;
+  };
+};
 
 const CORRELATION = /^[A-Za-z0-9_.:-]{1,128}$/;
 

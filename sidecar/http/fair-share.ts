@@ -1,0 +1,81 @@
+// One agent's burst must not take the event loop from the others. While another agent is active, an agent may
+// have only a few requests in progress at once (one, if it is locked down: everything it asks is refused anyway);
+// its further requests wait their turn in arrival order, already parsed and authenticated but not yet worked on.
+// An agent alone is never held back: the share only applies when someone else needs the same loop.
+
+export interface FairShareOptions {
+  /** Requests in progress per agent while another agent is active. */
+  readonly perAgent: number;
+  /** The same for an agent under lockdown. */
+  readonly perLockedAgent: number;
+  /** An agent counts as active for this long after its last request. */
+  readonly activeMs: number;
+  readonly now?: () => number;
+}
+
+/** Gives the slot back; calling it again does nothing. */
+export type Release = () => void;
+
+export interface FairShare {
+  /** A slot at once (a function), or a promise of one once the agent's turn comes. */
+  enter(principal: string, locked: boolean): Release | Promise<Release>;
+  /** Requests of `principal` in progress (for tests and diagnostics). */
+  inProgress(principal: string): number;
+}
+
+interface AgentState {
+  lastSeen: number;
+  locked: boolean;
+  running: number;
+  readonly waiting: (() => void)[];
+}
+
+export function createFairShare(opts: FairShareOptions): FairShare {
+  const now = opts.now ?? Date.now;
+  // Keyed by principal: the configured agents, so it stays as small as the config.
+  const agents = new Map<string, AgentState>();
+
+  function othersActive(self: string, t: number): boolean {
+    for (const [principal, a] of agents) {
+      if (principal !== self && (a.running > 0 || t - a.lastSeen < opts.activeMs)) return true;
+    }
+    return false;
+  }
+
+  function limit(principal: string, a: AgentState, t: number): number {
+    if (!othersActive(principal, t)) return Number.POSITIVE_INFINITY;
+    return a.locked ? opts.perLockedAgent : opts.perAgent;
+  }
+
+  function slot(principal: string, a: AgentState): Release {
+    a.running++;
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      a.running--;
+      // Let in as many of the waiting as the share allows now (all of them once the others went quiet).
+      const max = limit(principal, a, now());
+      while (a.waiting.length > 0 && a.running < max) a.waiting.shift()!();
+    };
+  }
+
+  return {
+    enter(principal, locked) {
+      const t = now();
+      let a = agents.get(principal);
+      if (!a) {
+        a = { lastSeen: t, locked, running: 0, waiting: [] };
+        agents.set(principal, a);
+      }
+      a.lastSeen = t;
+      a.locked = locked;
+      const state = a;
+      if (state.waiting.length === 0 && state.running < limit(principal, state, t)) return slot(principal, state);
+      return new Promise<Release>((resolve) => {
+        state.waiting.push(() => resolve(slot(principal, state)));
+      });
+    },
+    inProgress: (principal) => agents.get(principal)?.running ?? 0,
+  };
+}
