@@ -1,8 +1,9 @@
 // The shipped `mailwarden serve` under load, against a bare Hono route in the same run: denied sends, executed
 // reads, approval round trips, a flood beside another agent, and throughput as the stored state grows.
 import { execFile } from 'node:child_process';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { parse, stringify } from 'yaml';
@@ -12,6 +13,7 @@ import { REPO_ROOT } from '../test/support/sidecar.ts';
 import type { LoadRequest, LoadResult } from './autocannon.ts';
 import type { ReadyChild } from './child.ts';
 import type { ApprovalResult, FloodResult } from './client.ts';
+import { generateLog, SPACING_MS } from './evidence-log.ts';
 import { cpuSeconds, type LoadClient, spawnPinned } from './pinned.ts';
 import { nowMs, sleep } from './stats.ts';
 import { fmtInt, fmtMs, type Row } from './table.ts';
@@ -306,27 +308,29 @@ export async function benchGoverned(o: GovernedOptions): Promise<GovernedResult>
     }
 
     // Throughput as the stored state grows: proposals, denials and taint fingerprints seeded straight into
-    // state.db while the sidecar is stopped.
+    // state.db while the sidecar is stopped, and the evidence log replaced by one of exactly N records.
     let seeded = 0;
+    const key = evidenceKey(s.config);
     for (const n of o.scale) {
+      await server.stop();
       if (n > seeded) {
-        await server.stop();
         o.progress(`seeding state.db to ${fmtInt(n)} rows per table`);
         const t0 = performance.now();
         seed(join(s.dir, 'state', 'state.db'), seeded, n);
         notes.push(`seeded ${fmtInt(n - seeded)} rows per table in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
         seeded = n;
-        server = await serve(o.bin, s);
       }
-      o.progress(`denied send with ${fmtInt(n)} stored rows per table`);
-      const key = s.agentKey;
+      o.progress(`generating an evidence log of ${fmtInt(n)} records`);
+      await generateLog(join(s.dir, 'evidence'), n, key, Date.now() - n * SPACING_MS - 60_000);
+      server = await serve(o.bin, s);
+      o.progress(`denied send with ${fmtInt(n)} stored rows per table and evidence records`);
       const req: LoadRequest[] = [
-        { method: 'POST', path: '/v1/proposals', headers: { authorization: `Bearer ${key}` }, body: SEND },
+        { method: 'POST', path: '/v1/proposals', headers: { authorization: `Bearer ${s.agentKey}` }, body: SEND },
       ];
       await measure(client, server.child.pid, s.agentSocket, 8, 1, req);
       const m = await medianOf(o.reps, () => measure(client, server.child.pid, s.agentSocket, 8, o.seconds, req));
       rows.push({
-        measurement: `denied send, 8 conn, ${fmtInt(n)} stored proposals + denials + taint fingerprints`,
+        measurement: `denied send, 8 conn, ${fmtInt(n)} stored proposals + denials + taint fingerprints + evidence records`,
         measured: fmtRun(m),
         baseline: `${fmtInt(bare.get(8)!.rps)} req/s bare`,
         ratio: m.rps / bare.get(8)!.rps,
@@ -380,6 +384,14 @@ export async function benchGoverned(o: GovernedOptions): Promise<GovernedResult>
     await full.stop();
   }
   return { rows, notes };
+}
+
+/** The setup's evidence signing key, so a generated log verifies as the sidecar's own. */
+function evidenceKey(config: string): KeyObject {
+  const cfg = parse(readFileSync(config, 'utf8')) as { evidence?: { signingKey?: string } };
+  const file = cfg.evidence?.signingKey;
+  if (!file) throw new Error(`no evidence.signingKey in ${config}`);
+  return createPrivateKey(readFileSync(isAbsolute(file) ? file : join(dirname(config), file)));
 }
 
 /** Adds rows (from `from` to `to`) to proposals, denials and taint fingerprints, copying a stored proposal. */

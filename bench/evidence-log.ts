@@ -1,0 +1,101 @@
+// A real evidence log of N records, generated fast but in exactly the writer's format: canonical lines, the record
+// hash chain, the Merkle tree, a signed checkpoint every 1,000 records with its resume point, and the acknowledged
+// head. The records are not appended through the durable writer (one fsync per batch would take minutes for 1M
+// records); the first ones are checked byte for byte against the writer's own record builder, and `mailwarden
+// serve` and `evidence verify` take the log as their own.
+import { hash, type KeyObject } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildRecord, GENESIS_PREV, RECORD_DOMAIN } from '../sidecar/evidence/format.ts';
+import { nodeFsOps } from '../sidecar/evidence/fs-ops.ts';
+import { HeadFile } from '../sidecar/evidence/head.ts';
+import { CHECKPOINT_DIR, checkpointName, RESUME_FILE, segmentName } from '../sidecar/evidence/layout.ts';
+import { CompactRange, leafHash } from '../sidecar/evidence/merkle.ts';
+import { checkpointBody, resumeBody, signNote } from '../sidecar/evidence/note.ts';
+
+const ORIGIN = 'mailwarden/bench';
+const SEGMENT_BYTES = 64 * 1024 * 1024;
+const CHECKPOINT_EVERY = 1000;
+/** One record a second: 1M records span about 12 days, as a busy mailbox's log would. */
+export const SPACING_MS = 1000;
+
+export const id = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+
+/** The line the writer would write for record `seq` (checked against buildRecord for the first records). */
+function line(seq: number, prev: string, ts: string): { text: string; hash: string } {
+  const withoutHash =
+    `{"data":{"action":"gmail.send","effect":"approve","n":${seq}},"prev":"${prev}","principal":"agent:bench",` +
+    `"proposalId":"${id(seq)}","seq":${seq},"ts":"${ts}","type":"proposal_submitted","v":1}`;
+  const h = hash('sha256', RECORD_DOMAIN + withoutHash, 'hex');
+  const at = withoutHash.lastIndexOf(',"prev":"');
+  return { text: `${withoutHash.slice(0, at)},"hash":"${h}"${withoutHash.slice(at)}\n`, hash: h };
+}
+
+/** Replaces the log in `dir` (and the exported checkpoints beside it) with N generated records. */
+export async function generateLog(dir: string, n: number, key: KeyObject, start: number): Promise<number> {
+  const t0 = performance.now();
+  rmSync(dir, { recursive: true, force: true });
+  // Checkpoints exported by earlier runs belong to other logs.
+  rmSync(join(dir, '..', 'checkpoints'), { recursive: true, force: true });
+  mkdirSync(join(dir, '..', 'checkpoints'), { mode: 0o700 });
+  mkdirSync(join(dir, CHECKPOINT_DIR), { recursive: true, mode: 0o700 });
+  const range = new CompactRange();
+  let prev = GENESIS_PREV;
+  let segment = segmentName(0);
+  let parts: string[] = [];
+  let bytes = 0;
+  let lines = 0;
+  const flush = () => {
+    writeFileSync(join(dir, segment), parts.join(''), { flag: 'a', mode: 0o600 });
+    parts = [];
+  };
+  const checkpoint = () => {
+    const body = checkpointBody({ origin: ORIGIN, size: range.size, root: range.root() });
+    writeFileSync(join(dir, CHECKPOINT_DIR, checkpointName(range.size)), signNote(body, ORIGIN, key), { mode: 0o600 });
+  };
+  for (let seq = 0; seq < n; seq++) {
+    const ts = new Date(start + seq * SPACING_MS).toISOString();
+    const l = line(seq, prev, ts);
+    if (seq < 3) {
+      const event = {
+        type: 'proposal_submitted' as const,
+        proposalId: id(seq),
+        principal: 'agent:bench',
+        data: { action: 'gmail.send', effect: 'approve', n: seq },
+      };
+      const real = buildRecord(event, seq, prev, new Date(ts));
+      if (real.line !== l.text)
+        throw new Error(`generated record ${seq} differs from the writer's:\n${l.text}${real.line}`);
+    }
+    parts.push(l.text);
+    bytes += l.text.length;
+    lines++;
+    range.append(leafHash(l.hash));
+    prev = l.hash;
+    if (parts.length >= 10_000) flush();
+    if (range.size % CHECKPOINT_EVERY === 0) checkpoint();
+    if (bytes >= SEGMENT_BYTES && seq + 1 < n) {
+      flush();
+      if (range.size % CHECKPOINT_EVERY !== 0) checkpoint();
+      segment = segmentName(seq + 1);
+      bytes = 0;
+      lines = 0;
+    }
+  }
+  flush();
+  if (n === 0) writeFileSync(join(dir, segment), '', { mode: 0o600 });
+  if (range.size % CHECKPOINT_EVERY !== 0 || n === 0) checkpoint();
+  const resume = resumeBody({
+    origin: ORIGIN,
+    size: range.size,
+    root: range.root(),
+    lastHash: prev,
+    segment,
+    offset: bytes,
+    lines,
+    frontier: range.hashes,
+  });
+  writeFileSync(join(dir, RESUME_FILE), signNote(resume, ORIGIN, key), { mode: 0o600 });
+  await (await HeadFile.create(nodeFsOps(), dir, { size: range.size, lastHash: prev })).close();
+  return performance.now() - t0;
+}
