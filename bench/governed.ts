@@ -45,6 +45,11 @@ const SEND = JSON.stringify({
   params: { to: ['sam@example.com'], subject: 'Hello', body: 'A short note.' },
 });
 const SEARCH = JSON.stringify({ action: 'gmail.search', params: { query: 'subject:offsite' } });
+/** Refused at validation (a display name where an address belongs), each refusal evidenced. */
+const INVALID = JSON.stringify({
+  action: 'gmail.send',
+  params: { to: ['Sam <sam@example.com>'], subject: 'Hello', body: 'A short note.' },
+});
 
 interface Setup {
   readonly dir: string;
@@ -54,6 +59,8 @@ interface Setup {
   readonly agentKey: string;
   readonly approverKey: string;
   readonly victimKey: string;
+  /** A third agent, never locked: it floods proposals that fail validation. */
+  readonly invalidKey: string;
 }
 
 async function setup(bin: string, profile: string, edit: (cfg: Record<string, unknown>, dir: string) => void) {
@@ -86,10 +93,15 @@ async function setup(bin: string, profile: string, edit: (cfg: Record<string, un
   cfg.limits = { ...(cfg.limits as object), requestsPerMinute: 1_000_000 };
   cfg.log = { level: 'warn' };
   const victimKey = generateAgentKey();
-  cfg.agents = [...(cfg.agents as object[]), { id: 'victim-agent', keyHash: hashAgentKey(victimKey) }];
+  const invalidKey = generateAgentKey();
+  cfg.agents = [
+    ...(cfg.agents as object[]),
+    { id: 'victim-agent', keyHash: hashAgentKey(victimKey) },
+    { id: 'invalid-agent', keyHash: hashAgentKey(invalidKey) },
+  ];
   edit(cfg, dir);
   writeFileSync(init.config, stringify(cfg), { mode: 0o600 });
-  return { dir, ...init, victimKey } satisfies Setup;
+  return { dir, ...init, victimKey, invalidKey } satisfies Setup;
 }
 
 function serve(bin: string, s: Setup): Promise<ReadyChild> {
@@ -226,6 +238,17 @@ export async function benchGoverned(o: GovernedOptions): Promise<GovernedResult>
     const floods: [string, LoadRequest[] | null][] = [
       ['alone', null],
       ['while one agent floods denied sends (16 conn)', sendReq],
+      [
+        'while an agent that is not locked floods invalid proposals (16 conn)',
+        [
+          {
+            method: 'POST',
+            path: '/v1/proposals',
+            headers: { authorization: `Bearer ${s.invalidKey}` },
+            body: INVALID,
+          },
+        ],
+      ],
       [
         'while a client floods failed authentications (16 conn)',
         [{ method: 'POST', path: '/v1/proposals', headers: { authorization: 'Bearer mw_wrong_key' }, body: SEND }],

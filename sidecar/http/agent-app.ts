@@ -51,11 +51,12 @@ const PARAM_JSON_SCHEMAS = Object.fromEntries(
 const RATE_LIMITED_HOLD_MS = 250;
 
 /**
- * Requests one agent may have in progress while another agent is active (one if it is locked down). Eight keep a
- * busy agent's evidence and state writes grouped; a locked agent's requests are all refused, so one at a time
- * costs it nothing it could use and leaves the loop to the others.
+ * Requests one agent may have in progress while another agent is active. Eight keep a busy agent's evidence and
+ * state writes grouped. An agent that is locked down, or whose last four answers were refusals (denied, invalid
+ * input), gets one: what it asks is refused anyway, so one at a time costs it nothing it could use and leaves the
+ * loop to the others; its next success gives it its ordinary share back.
  */
-const SHARE = { perAgent: 8, perLockedAgent: 1, activeMs: 1000 } as const;
+const SHARE = { perAgent: 8, perLockedAgent: 1, refusalsToRestrict: 4, activeMs: 1000 } as const;
 
 const WaitSchema = z.coerce.number().int().min(0).max(3600);
 
@@ -121,6 +122,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
     c.set('releaseShare', release);
     try {
       await next();
+      share.answered(principal, c.res.status >= 400 && c.res.status < 500);
     } finally {
       release();
     }

@@ -3,7 +3,7 @@ import { createFairShare } from './fair-share.ts';
 
 function setup(perAgent = 2, perLockedAgent = 1) {
   let t = 0;
-  const share = createFairShare({ perAgent, perLockedAgent, activeMs: 1000, now: () => t });
+  const share = createFairShare({ perAgent, perLockedAgent, activeMs: 1000, refusalsToRestrict: 4, now: () => t });
   return { share, advance: (ms: number) => (t += ms) };
 }
 
@@ -101,5 +101,34 @@ describe('fair share of the loop between agents', () => {
     expect(order).toEqual(['a1', 'a2', 'a3']);
     for (const r of await Promise.all(waiting)) r();
     expect(typeof share.enter('a', false)).toBe('function');
+  });
+
+  it('holds an agent whose last answers were all refusals like a locked one, until one succeeds', async () => {
+    const { share } = setup(8, 1);
+    share.enter('b', false);
+    const order: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await enter(share, 'a', false, order, `bad${i}`);
+      r();
+      share.answered('a', true);
+    }
+    const one = await enter(share, 'a', false, order, 'a1');
+    const waiting = enter(share, 'a', false, order, 'a2');
+    await turn();
+    expect(order.at(-1)).toBe('a1');
+    one();
+    share.answered('a', false);
+    (await waiting)();
+    // A success ends it: the agent has its ordinary share again.
+    const slots = [share.enter('a', false), share.enter('a', false), share.enter('a', false)];
+    expect(slots.every((s) => typeof s === 'function')).toBe(true);
+  });
+
+  it('does not restrict an agent for refusals broken up by successes', async () => {
+    const { share } = setup(8, 1);
+    share.enter('b', false);
+    for (let i = 0; i < 20; i++) share.answered('a', i % 3 !== 0);
+    const slots = [share.enter('a', false), share.enter('a', false)];
+    expect(slots.every((s) => typeof s === 'function')).toBe(true);
   });
 });

@@ -1,13 +1,16 @@
 // One agent's burst must not take the event loop from the others. While another agent is active, an agent may
-// have only a few requests in progress at once (one, if it is locked down: everything it asks is refused anyway);
-// its further requests wait their turn in arrival order, already parsed and authenticated but not yet worked on.
-// An agent alone is never held back: the share only applies when someone else needs the same loop.
+// have only a few requests in progress at once (one, if it is locked down or its last answers were all refusals:
+// what it asks is refused anyway, and each refusal is still evidenced); its further requests wait their turn in
+// arrival order, already parsed and authenticated but not yet worked on. An agent alone is never held back: the
+// share only applies when someone else needs the same loop.
 
 export interface FairShareOptions {
   /** Requests in progress per agent while another agent is active. */
   readonly perAgent: number;
-  /** The same for an agent under lockdown. */
+  /** The same for an agent under lockdown, or whose last answers were all refusals. */
   readonly perLockedAgent: number;
+  /** This many refusals in a row (denied, invalid input) restrict an agent like a lockdown, until one succeeds. */
+  readonly refusalsToRestrict: number;
   /** An agent counts as active for this long after its last request. */
   readonly activeMs: number;
   readonly now?: () => number;
@@ -19,6 +22,8 @@ export type Release = () => void;
 export interface FairShare {
   /** A slot at once (a function), or a promise of one once the agent's turn comes. */
   enter(principal: string, locked: boolean): Release | Promise<Release>;
+  /** How the agent's request was answered: `refused` for a 4xx (denied, invalid input, not found). */
+  answered(principal: string, refused: boolean): void;
   /** Requests of `principal` in progress (for tests and diagnostics). */
   inProgress(principal: string): number;
 }
@@ -27,6 +32,8 @@ interface AgentState {
   lastSeen: number;
   locked: boolean;
   running: number;
+  /** Refusals in a row. */
+  refusals: number;
   readonly waiting: (() => void)[];
 }
 
@@ -44,7 +51,7 @@ export function createFairShare(opts: FairShareOptions): FairShare {
 
   function limit(principal: string, a: AgentState, t: number): number {
     if (!othersActive(principal, t)) return Number.POSITIVE_INFINITY;
-    return a.locked ? opts.perLockedAgent : opts.perAgent;
+    return a.locked || a.refusals >= opts.refusalsToRestrict ? opts.perLockedAgent : opts.perAgent;
   }
 
   function slot(principal: string, a: AgentState): Release {
@@ -60,14 +67,19 @@ export function createFairShare(opts: FairShareOptions): FairShare {
     };
   }
 
+  function agent(principal: string, t: number): AgentState {
+    let a = agents.get(principal);
+    if (!a) {
+      a = { lastSeen: t, locked: false, running: 0, refusals: 0, waiting: [] };
+      agents.set(principal, a);
+    }
+    return a;
+  }
+
   return {
     enter(principal, locked) {
       const t = now();
-      let a = agents.get(principal);
-      if (!a) {
-        a = { lastSeen: t, locked, running: 0, waiting: [] };
-        agents.set(principal, a);
-      }
+      const a = agent(principal, t);
       a.lastSeen = t;
       a.locked = locked;
       const state = a;
@@ -75,6 +87,10 @@ export function createFairShare(opts: FairShareOptions): FairShare {
       return new Promise<Release>((resolve) => {
         state.waiting.push(() => resolve(slot(principal, state)));
       });
+    },
+    answered(principal, refused) {
+      const a = agent(principal, now());
+      a.refusals = refused ? a.refusals + 1 : 0;
     },
     inProgress: (principal) => agents.get(principal)?.running ?? 0,
   };
