@@ -182,7 +182,7 @@ describe('notification sinks on a real sidecar', () => {
     expect((payload['rules'] as string[]).length).toBeGreaterThan(0);
     // No mail content by default: neither the subject, the body nor an address.
     for (const text of [delivery!.body, push!.body]) {
-      expect(text).not.toContain('4711');
+      expect(text).not.toContain('secret figure');
       expect(text).not.toContain('Quarterly');
       expect(text).not.toContain('sam@');
     }
@@ -228,7 +228,7 @@ describe('notification sinks on a real sidecar', () => {
     const payload = JSON.parse(delivery!.body) as Record<string, unknown>;
     expect(payload['subject']).toBe('Quarterly numbers, confidential');
     expect(payload['link']).toBeNull();
-    expect(delivery!.body).not.toContain('4711');
+    expect(delivery!.body).not.toContain('secret figure');
   }, 60_000);
 
   it('retries a failing sink with backoff, records every attempt and the give-up, and posture shows it', async () => {
