@@ -56,7 +56,7 @@ const RATE_LIMITED_HOLD_MS = 250;
  * input), gets one: what it asks is refused anyway, so one at a time costs it nothing it could use and leaves the
  * loop to the others; its next success gives it its ordinary share back.
  */
-const SHARE = { perAgent: 8, perLockedAgent: 1, refusalsToRestrict: 4, activeMs: 1000 } as const;
+const SHARE = { perAgent: 8, perRestrictedAgent: 1, refusalsToRestrict: 4, activeMs: 1000 } as const;
 
 const WaitSchema = z.coerce.number().int().min(0).max(3600);
 

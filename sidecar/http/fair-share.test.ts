@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createFairShare } from './fair-share.ts';
 
-function setup(perAgent = 2, perLockedAgent = 1) {
+function setup(perAgent = 2, perRestrictedAgent = 1) {
   let t = 0;
-  const share = createFairShare({ perAgent, perLockedAgent, activeMs: 1000, refusalsToRestrict: 4, now: () => t });
+  const share = createFairShare({ perAgent, perRestrictedAgent, activeMs: 1000, refusalsToRestrict: 4, now: () => t });
   return { share, advance: (ms: number) => (t += ms) };
 }
 

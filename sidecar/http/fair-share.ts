@@ -8,7 +8,7 @@ export interface FairShareOptions {
   /** Requests in progress per agent while another agent is active. */
   readonly perAgent: number;
   /** The same for an agent under lockdown, or whose last answers were all refusals. */
-  readonly perLockedAgent: number;
+  readonly perRestrictedAgent: number;
   /** This many refusals in a row (denied, invalid input) restrict an agent like a lockdown, until one succeeds. */
   readonly refusalsToRestrict: number;
   /** An agent counts as active for this long after its last request. */
@@ -51,7 +51,7 @@ export function createFairShare(opts: FairShareOptions): FairShare {
 
   function limit(principal: string, a: AgentState, t: number): number {
     if (!othersActive(principal, t)) return Number.POSITIVE_INFINITY;
-    return a.locked || a.refusals >= opts.refusalsToRestrict ? opts.perLockedAgent : opts.perAgent;
+    return a.locked || a.refusals >= opts.refusalsToRestrict ? opts.perRestrictedAgent : opts.perAgent;
   }
 
   function slot(principal: string, a: AgentState): Release {
@@ -82,10 +82,9 @@ export function createFairShare(opts: FairShareOptions): FairShare {
       const a = agent(principal, t);
       a.lastSeen = t;
       a.locked = locked;
-      const state = a;
-      if (state.waiting.length === 0 && state.running < limit(principal, state, t)) return slot(principal, state);
+      if (a.waiting.length === 0 && a.running < limit(principal, a, t)) return slot(principal, a);
       return new Promise<Release>((resolve) => {
-        state.waiting.push(() => resolve(slot(principal, state)));
+        a.waiting.push(() => resolve(slot(principal, a)));
       });
     },
     answered(principal, refused) {
