@@ -52,11 +52,11 @@ const RATE_LIMITED_HOLD_MS = 250;
 
 /**
  * Requests one agent may have in progress while another agent is active. Eight keep a busy agent's evidence and
- * state writes grouped. An agent that is locked down, or whose last four answers were refusals (denied, invalid
- * input), gets one: what it asks is refused anyway, so one at a time costs it nothing it could use and leaves the
- * loop to the others; its next success gives it its ordinary share back.
+ * state writes grouped. An agent that is locked down, or whose answers are mostly refusals (four in a row, or
+ * three in every four: denied, invalid input), gets one: what it asks is refused anyway, so one at a time costs it
+ * nothing it could use and leaves the loop to the others; its successes give it its ordinary share back.
  */
-const SHARE = { perAgent: 8, perRestrictedAgent: 1, refusalsToRestrict: 4, activeMs: 1000 } as const;
+const SHARE = { perAgent: 8, perRestrictedAgent: 1, activeMs: 1000 } as const;
 
 const WaitSchema = z.coerce.number().int().min(0).max(3600);
 

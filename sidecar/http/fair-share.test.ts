@@ -3,7 +3,7 @@ import { createFairShare } from './fair-share.ts';
 
 function setup(perAgent = 2, perRestrictedAgent = 1) {
   let t = 0;
-  const share = createFairShare({ perAgent, perRestrictedAgent, activeMs: 1000, refusalsToRestrict: 4, now: () => t });
+  const share = createFairShare({ perAgent, perRestrictedAgent, activeMs: 1000, now: () => t });
   return { share, advance: (ms: number) => (t += ms) };
 }
 
@@ -124,11 +124,24 @@ describe('fair share of the loop between agents', () => {
     expect(slots.every((s) => typeof s === 'function')).toBe(true);
   });
 
-  it('does not restrict an agent for refusals broken up by successes', async () => {
+  it('does not restrict an agent that makes a mistake every other request', async () => {
     const { share } = setup(8, 1);
     share.enter('b', false);
-    for (let i = 0; i < 20; i++) share.answered('a', i % 3 !== 0);
-    const slots = [share.enter('a', false), share.enter('a', false)];
-    expect(slots.every((s) => typeof s === 'function')).toBe(true);
+    for (let i = 0; i < 40; i++) {
+      share.answered('a', i % 2 === 0);
+      const slots = [share.enter('a', false), share.enter('a', false)];
+      expect(slots.every((s) => typeof s === 'function')).toBe(true);
+      for (const r of slots as (() => void)[]) r();
+    }
+  });
+
+  it('keeps restricting an agent that mixes one cheap success into every three refusals', async () => {
+    const { share } = setup(8, 1);
+    share.enter('b', false);
+    for (let i = 0; i < 40; i++) share.answered('a', i % 4 !== 3);
+    // The last answer was the success: still one request at a time.
+    const one = share.enter('a', false);
+    expect(typeof one).toBe('function');
+    expect(typeof share.enter('a', false)).not.toBe('function');
   });
 });

@@ -1,5 +1,5 @@
 // One agent's burst must not take the event loop from the others. While another agent is active, an agent may
-// have only a few requests in progress at once (one, if it is locked down or its last answers were all refusals:
+// have only a few requests in progress at once (one, if it is locked down or its answers are mostly refusals:
 // what it asks is refused anyway, and each refusal is still evidenced); its further requests wait their turn in
 // arrival order, already parsed and authenticated but not yet worked on. An agent alone is never held back: the
 // share only applies when someone else needs the same loop.
@@ -7,10 +7,8 @@
 export interface FairShareOptions {
   /** Requests in progress per agent while another agent is active. */
   readonly perAgent: number;
-  /** The same for an agent under lockdown, or whose last answers were all refusals. */
+  /** The same for an agent under lockdown, or whose answers are mostly refusals (see REFUSAL_WEIGHT). */
   readonly perRestrictedAgent: number;
-  /** This many refusals in a row (denied, invalid input) restrict an agent like a lockdown, until one succeeds. */
-  readonly refusalsToRestrict: number;
   /** An agent counts as active for this long after its last request. */
   readonly activeMs: number;
   readonly now?: () => number;
@@ -28,11 +26,20 @@ export interface FairShare {
   inProgress(principal: string): number;
 }
 
+/**
+ * How much each answer moves an agent's share of refusals (a moving average), and the share that restricts it.
+ * From a clean start four refusals in a row restrict (0.68); a success then lifts it (0.51). Refusing every other
+ * request never restricts (at most 0.57); three refusals in every four keep it restricted even right after the
+ * success (0.63), so a cheap success mixed in does not buy the flood its share back.
+ */
+const REFUSAL_WEIGHT = 0.25;
+const RESTRICT_AT = 0.6;
+
 interface AgentState {
   lastSeen: number;
   locked: boolean;
   running: number;
-  /** Refusals in a row. */
+  /** Moving average of its answers, 1 for a refusal and 0 for a success. */
   refusals: number;
   readonly waiting: (() => void)[];
 }
@@ -51,7 +58,7 @@ export function createFairShare(opts: FairShareOptions): FairShare {
 
   function limit(principal: string, a: AgentState, t: number): number {
     if (!othersActive(principal, t)) return Number.POSITIVE_INFINITY;
-    return a.locked || a.refusals >= opts.refusalsToRestrict ? opts.perRestrictedAgent : opts.perAgent;
+    return a.locked || a.refusals >= RESTRICT_AT ? opts.perRestrictedAgent : opts.perAgent;
   }
 
   function slot(principal: string, a: AgentState): Release {
@@ -89,7 +96,7 @@ export function createFairShare(opts: FairShareOptions): FairShare {
     },
     answered(principal, refused) {
       const a = agent(principal, now());
-      a.refusals = refused ? a.refusals + 1 : 0;
+      a.refusals += ((refused ? 1 : 0) - a.refusals) * REFUSAL_WEIGHT;
     },
     inProgress: (principal) => agents.get(principal)?.running ?? 0,
   };
