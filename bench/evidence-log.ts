@@ -3,9 +3,10 @@
 // head. The records are not appended through the durable writer (one fsync per batch would take minutes for 1M
 // records); the first ones are checked byte for byte against the writer's own record builder, and `mailwarden
 // serve` and `evidence verify` take the log as their own.
-import { hash, type KeyObject } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createPrivateKey, hash, type KeyObject } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { parse } from 'yaml';
 import { buildRecord, GENESIS_PREV, RECORD_DOMAIN } from '../sidecar/evidence/format.ts';
 import { nodeFsOps } from '../sidecar/evidence/fs-ops.ts';
 import { HeadFile } from '../sidecar/evidence/head.ts';
@@ -98,4 +99,12 @@ export async function generateLog(dir: string, n: number, key: KeyObject, start:
   writeFileSync(join(dir, RESUME_FILE), signNote(resume, ORIGIN, key), { mode: 0o600 });
   await (await HeadFile.create(nodeFsOps(), dir, { size: range.size, lastHash: prev })).close();
   return performance.now() - t0;
+}
+
+/** The setup's evidence signing key, so a generated log verifies as the sidecar's own. */
+export function evidenceKey(config: string): KeyObject {
+  const cfg = parse(readFileSync(config, 'utf8')) as { evidence?: { signingKey?: string } };
+  const file = cfg.evidence?.signingKey;
+  if (!file) throw new Error(`no evidence.signingKey in ${config}`);
+  return createPrivateKey(readFileSync(isAbsolute(file) ? file : join(dirname(config), file)));
 }

@@ -13,7 +13,7 @@
 //
 // The log is generated in the writer's exact format (bench/evidence-log.ts) and must verify intact.
 import { execFile, spawn } from 'node:child_process';
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { parseArgs, promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { verifyEvidence } from '../sidecar/evidence/index.ts';
 import { BIN, initSetup } from '../test/support/sidecar.ts';
-import { generateLog, id, SPACING_MS } from './evidence-log.ts';
+import { evidenceKey, generateLog, id, SPACING_MS } from './evidence-log.ts';
 
 const { values } = parseArgs({
   options: {
@@ -110,10 +110,7 @@ const { dir, init } = await initSetup('full');
 try {
   // One start creates state.db with every migration.
   await startOnce(init.config);
-  const cfg = readFileSync(init.config, 'utf8');
-  const keyPath = /signingKey:\s*(\S+)/.exec(cfg.slice(cfg.indexOf('evidence:')))?.[1];
-  if (!keyPath) throw new Error('no evidence.signingKey in the generated config');
-  const key = createPrivateKey(readFileSync(keyPath.startsWith('/') ? keyPath : join(dir, keyPath)));
+  const key = evidenceKey(init.config);
   const evidenceDir = join(dir, 'evidence');
   const stateFile = join(dir, 'state', 'state.db');
   console.log(

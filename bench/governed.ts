@@ -1,9 +1,8 @@
 // The shipped `mailwarden serve` under load, against a bare Hono route in the same run: denied sends, executed
 // reads, approval round trips, a flood beside another agent, and throughput as the stored state grows.
 import { execFile } from 'node:child_process';
-import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { parse, stringify } from 'yaml';
@@ -13,7 +12,7 @@ import { REPO_ROOT } from '../test/support/sidecar.ts';
 import type { LoadRequest, LoadResult } from './autocannon.ts';
 import type { ReadyChild } from './child.ts';
 import type { ApprovalResult, FloodResult } from './client.ts';
-import { generateLog, SPACING_MS } from './evidence-log.ts';
+import { evidenceKey, generateLog, SPACING_MS } from './evidence-log.ts';
 import { cpuSeconds, type LoadClient, spawnPinned } from './pinned.ts';
 import { nowMs, sleep } from './stats.ts';
 import { fmtInt, fmtMs, type Row } from './table.ts';
@@ -407,14 +406,6 @@ export async function benchGoverned(o: GovernedOptions): Promise<GovernedResult>
     await full.stop();
   }
   return { rows, notes };
-}
-
-/** The setup's evidence signing key, so a generated log verifies as the sidecar's own. */
-function evidenceKey(config: string): KeyObject {
-  const cfg = parse(readFileSync(config, 'utf8')) as { evidence?: { signingKey?: string } };
-  const file = cfg.evidence?.signingKey;
-  if (!file) throw new Error(`no evidence.signingKey in ${config}`);
-  return createPrivateKey(readFileSync(isAbsolute(file) ? file : join(dirname(config), file)));
 }
 
 /** Adds rows (from `from` to `to`) to proposals, denials and taint fingerprints, copying a stored proposal. */
