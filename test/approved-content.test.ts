@@ -3,9 +3,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { call } from './support/http.ts';
-import { mailwarden, readOutbox, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
+import {
+  editPolicy,
+  mailwarden,
+  readOutbox,
+  removeSetup,
+  startTestSidecar,
+  type TestSidecar,
+} from './support/sidecar.ts';
 
 const INJECTION_MAIL = '18c1a0000000e001';
 const SAM_THREAD = '18c1a0000000f001';
@@ -19,13 +25,6 @@ type Proposal = {
   result?: Record<string, unknown>;
   error?: { code: string; message: string };
 };
-
-function editPolicy(dir: string, edit: (p: Record<string, unknown>) => void): void {
-  const file = join(dir, 'policy.yaml');
-  const policy = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  edit(policy);
-  writeFileSync(file, stringify(policy), { mode: 0o600 });
-}
 
 function proposer(s: () => TestSidecar) {
   return async (action: string, params: Record<string, unknown>) => {

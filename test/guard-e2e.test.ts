@@ -1,10 +1,16 @@
 // Content and outbound controls through the real sidecar and the fake gog: what the agent sees, and what may leave.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { call } from './support/http.ts';
-import { mailwarden, readOutbox, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
+import {
+  editPolicy,
+  mailwarden,
+  readOutbox,
+  removeSetup,
+  startTestSidecar,
+  type TestSidecar,
+} from './support/sidecar.ts';
 
 const SECURITY_MAIL = '18c1a0000000d001';
 const INJECTION_MAIL = '18c1a0000000e001';
@@ -18,13 +24,6 @@ type Proposal = {
   result?: unknown;
   error?: { code: string };
 };
-
-function editPolicy(dir: string, edit: (p: Record<string, unknown>) => void): void {
-  const file = join(dir, 'policy.yaml');
-  const policy = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  edit(policy);
-  writeFileSync(file, stringify(policy), { mode: 0o600 });
-}
 
 function gogCalls(gogHome: string): string[][] {
   return readFileSync(join(gogHome, 'fake-calls.jsonl'), 'utf8')

@@ -1,13 +1,12 @@
 // The share of the loop one agent gets while another is active, on the real sidecar: waiting for an approver
 // (a long poll) is not work, so an agent with many long polls open is still answered at once; an agent whose
 // last answers were refusals gets one request in progress at a time.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { generateAgentKey, hashAgentKey } from '../sidecar/auth/index.ts';
 import { call } from './support/http.ts';
-import { removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
+import { editConfig, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
 
 let s: TestSidecar;
 const otherKey = generateAgentKey();
@@ -15,12 +14,7 @@ const otherKey = generateAgentKey();
 beforeAll(async () => {
   s = await startTestSidecar({
     profile: 'full',
-    prepare: (dir) => {
-      const file = join(dir, 'mailwarden.yaml');
-      const cfg = parse(readFileSync(file, 'utf8')) as Record<string, unknown> & { agents: unknown[] };
-      cfg.agents.push({ id: 'other-agent', keyHash: hashAgentKey(otherKey) });
-      writeFileSync(file, stringify(cfg), { mode: 0o600 });
-    },
+    prepare: (dir) => editConfig(dir, (cfg) => cfg.agents.push({ id: 'other-agent', keyHash: hashAgentKey(otherKey) })),
   });
 });
 afterAll(async () => {

@@ -1,11 +1,18 @@
 // Load: thousands of mixed proposals from ten principals over the real agent socket, then an audit of what was left.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { generateAgentKey, hashAgentKey } from '../sidecar/auth/index.ts';
 import { call } from './support/http.ts';
-import { mailwarden, readOutbox, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
+import {
+  editConfig,
+  editPolicy,
+  mailwarden,
+  readOutbox,
+  removeSetup,
+  startTestSidecar,
+  type TestSidecar,
+} from './support/sidecar.ts';
 
 const TOTAL = 2000;
 const CONCURRENCY = 16;
@@ -64,18 +71,16 @@ describe(`load: ${TOTAL} mixed proposals from ${PRINCIPALS} principals, ${CONCUR
     s = await startTestSidecar({
       profile: 'full',
       prepare: (dir) => {
-        const file = join(dir, 'mailwarden.yaml');
-        const cfg = parse(readFileSync(file, 'utf8')) as Record<string, unknown> & { agents: unknown[] };
-        for (const [n, k] of keys.entries()) cfg.agents.push({ id: `load-agent-${n + 1}`, keyHash: hashAgentKey(k) });
-        cfg.limits = { requestsPerMinute: 1_000_000 };
-        cfg.log = { level: 'warn' };
-        writeFileSync(file, stringify(cfg), { mode: 0o600 });
+        editConfig(dir, (cfg) => {
+          for (const [n, k] of keys.entries()) cfg.agents.push({ id: `load-agent-${n + 1}`, keyHash: hashAgentKey(k) });
+          cfg.limits = { requestsPerMinute: 1_000_000 };
+          cfg.log = { level: 'warn' };
+        });
         // A forward ban gives the mix a denial path; automatic lockdown would turn the rest of the run into denials.
-        const policyFile = join(dir, 'policy.yaml');
-        const policy = parse(readFileSync(policyFile, 'utf8')) as Record<string, unknown> & { rules: unknown[] };
-        policy.rules.push({ id: 'no-forward', match: ['gmail.forward'], effect: 'deny' });
-        policy.lockdown = { denialThreshold: 0 };
-        writeFileSync(policyFile, stringify(policy), { mode: 0o600 });
+        editPolicy(dir, (policy) => {
+          policy.rules.push({ id: 'no-forward', match: ['gmail.forward'], effect: 'deny' });
+          policy.lockdown = { denialThreshold: 0 };
+        });
       },
     });
     keys.unshift(s.agentKey);

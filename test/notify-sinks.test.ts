@@ -6,11 +6,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { verifyWebhookSignature } from '../sidecar/notify/index.ts';
 import { readEvidence } from './support/evidence.ts';
 import { call } from './support/http.ts';
-import { mailwarden, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
+import { editConfig, mailwarden, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
 
 interface Received {
   readonly headers: IncomingMessage['headers'];
@@ -52,13 +51,6 @@ async function receiver(answer: (req: IncomingMessage, res: ServerResponse) => v
         server.close(() => r());
       }),
   };
-}
-
-function editConfig(dir: string, edit: (cfg: Record<string, unknown>) => void): void {
-  const file = join(dir, 'mailwarden.yaml');
-  const cfg = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  edit(cfg);
-  writeFileSync(file, stringify(cfg), { mode: 0o600 });
 }
 
 function secretFile(dir: string, name: string): { file: string; key: Buffer } {

@@ -1,12 +1,18 @@
 // End to end over real unix sockets: init, serve, authenticate, propose, and check the evidence left behind.
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { generateAgentKey, hashAgentKey } from '../sidecar/auth/index.ts';
 import { readEvidence } from './support/evidence.ts';
 import { call } from './support/http.ts';
-import { mailwarden, readOutbox, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
+import {
+  editConfig,
+  mailwarden,
+  readOutbox,
+  removeSetup,
+  startTestSidecar,
+  type TestSidecar,
+} from './support/sidecar.ts';
 
 describe('sidecar over real sockets (draft_assist)', () => {
   let s: TestSidecar;
@@ -15,13 +21,11 @@ describe('sidecar over real sockets (draft_assist)', () => {
   beforeAll(async () => {
     s = await startTestSidecar({
       profile: 'draft_assist',
-      prepare: (dir) => {
-        const file = join(dir, 'mailwarden.yaml');
-        const cfg = parse(readFileSync(file, 'utf8')) as Record<string, unknown> & { agents: unknown[] };
-        cfg.agents.push({ id: 'other-agent', keyHash: hashAgentKey(otherKey) });
-        cfg.limits = { requestsPerMinute: 40, maxBodyBytes: 64 * 1024 };
-        writeFileSync(file, stringify(cfg), { mode: 0o600 });
-      },
+      prepare: (dir) =>
+        editConfig(dir, (cfg) => {
+          cfg.agents.push({ id: 'other-agent', keyHash: hashAgentKey(otherKey) });
+          cfg.limits = { requestsPerMinute: 40, maxBodyBytes: 64 * 1024 };
+        }),
     });
   });
   afterAll(async () => {

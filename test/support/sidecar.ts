@@ -16,6 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(REPO_ROOT, 'bin', 'mailwarden.mjs');
@@ -216,6 +217,23 @@ export async function startTestSidecar(opts: StartOptions = {}): Promise<TestSid
   const { dir, init } = await initSetup(opts.profile ?? 'draft_assist');
   opts.prepare?.(dir);
   return serve(dir, init, opts.env);
+}
+
+/** A YAML file of a setup, edited in place before serve starts; it keeps its owner-only mode. */
+function editYaml<T>(file: string, edit: (doc: T) => void): void {
+  const doc = parse(readFileSync(file, 'utf8')) as T;
+  edit(doc);
+  writeFileSync(file, stringify(doc), { mode: 0o600 });
+}
+
+/** Edits the setup's `mailwarden.yaml` (every setup `mailwarden init` writes lists its agents). */
+export function editConfig(dir: string, edit: (cfg: Record<string, unknown> & { agents: unknown[] }) => void): void {
+  editYaml(join(dir, 'mailwarden.yaml'), edit);
+}
+
+/** Edits the setup's `policy.yaml` (every shipped profile has a rules list). */
+export function editPolicy(dir: string, edit: (policy: Record<string, unknown> & { rules: unknown[] }) => void): void {
+  editYaml(join(dir, 'policy.yaml'), edit);
 }
 
 export function removeSetup(s: { dir: string }): void {
