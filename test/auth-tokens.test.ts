@@ -1,14 +1,12 @@
 // Short-lived single-use agent tokens over the real socket, and the mode where the raw key only mints.
 
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { createAgentClient } from '../plugin/client/index.ts';
 import { call } from './support/http.ts';
-import { REPO_ROOT, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
+import { editConfig, REPO_ROOT, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
 
 const run = promisify(execFile);
 
@@ -16,12 +14,10 @@ describe('agent tokens (tokens.requireTokens: true)', () => {
   let s: TestSidecar;
   beforeAll(async () => {
     s = await startTestSidecar({
-      prepare: (dir) => {
-        const file = join(dir, 'mailwarden.yaml');
-        const cfg = parse(readFileSync(file, 'utf8')) as { tokens: Record<string, unknown> };
-        cfg.tokens = { ...cfg.tokens, requireTokens: true, ttlSeconds: 30 };
-        writeFileSync(file, stringify(cfg), { mode: 0o600 });
-      },
+      prepare: (dir) =>
+        editConfig(dir, (cfg) => {
+          cfg.tokens = { ...(cfg.tokens as Record<string, unknown>), requireTokens: true, ttlSeconds: 30 };
+        }),
     });
   });
   afterAll(async () => {

@@ -2,15 +2,15 @@
 // on): enrol from the console, approve from a phone-sized card, quorum with an Ed25519 approval, refusals with
 // evidence, and `mailwarden evidence verify` re-checking the passkey approval offline.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { readEvidence } from './support/evidence.ts';
 import { call } from './support/http.ts';
 import {
   BIN,
+  editPolicy,
   mailwarden,
   REPO_ROOT,
   readOutbox,
@@ -74,12 +74,10 @@ describe('passkeys in headless Chromium', () => {
     s = await startTestSidecar({
       profile: 'full',
       // Two approvals for a send: one passkey and one Ed25519 statement make the quorum.
-      prepare: (dir) => {
-        const file = join(dir, 'policy.yaml');
-        const policy = parse(readFileSync(file, 'utf8')) as { approvals: { quorum: Record<string, number> } };
-        policy.approvals.quorum.write = 2;
-        writeFileSync(file, stringify(policy), { mode: 0o600 });
-      },
+      prepare: (dir) =>
+        editPolicy(dir, (policy) => {
+          (policy.approvals as { quorum: Record<string, number> }).quorum.write = 2;
+        }),
     });
     consoleProc = await startConsoleProcess(s.configPath);
     browser = await chromium.launch({

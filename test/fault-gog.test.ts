@@ -3,10 +3,16 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { type EvidenceLine, readEvidence } from './support/evidence.ts';
 import { call } from './support/http.ts';
-import { mailwarden, readOutbox, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
+import {
+  editConfig,
+  mailwarden,
+  readOutbox,
+  removeSetup,
+  startTestSidecar,
+  type TestSidecar,
+} from './support/sidecar.ts';
 
 function evidenceFor(dir: string, proposalId: string): EvidenceLine[] {
   return readEvidence(dir).filter((r) => r.proposalId === proposalId);
@@ -20,12 +26,10 @@ describe('gog faults on a real sidecar', () => {
   beforeAll(async () => {
     s = await startTestSidecar({
       profile: 'draft_assist',
-      prepare: (dir) => {
-        const file = join(dir, 'mailwarden.yaml');
-        const cfg = parse(readFileSync(file, 'utf8')) as { gog: Record<string, unknown> };
-        cfg.gog.timeoutMs = TIMEOUT_MS;
-        writeFileSync(file, stringify(cfg), { mode: 0o600 });
-      },
+      prepare: (dir) =>
+        editConfig(dir, (cfg) => {
+          (cfg.gog as Record<string, unknown>).timeoutMs = TIMEOUT_MS;
+        }),
     });
   });
   afterEach(() => rmSync(join(s.gogHome, 'fake-faults.json'), { force: true }));

@@ -1,13 +1,12 @@
 // Fuzzing the HTTP API of a real sidecar: never a 5xx, never a state change on a 4xx, and the process never dies.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { ACTION_NAMES } from '../shared/index.ts';
 import { call } from './support/http.ts';
-import { removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
+import { editConfig, editPolicy, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
 
 interface FuzzRequest {
   readonly operator: boolean;
@@ -238,16 +237,14 @@ describe('fuzzing the HTTP API of a real sidecar', () => {
     s = await startTestSidecar({
       profile: 'draft_assist',
       prepare: (dir) => {
-        const file = join(dir, 'mailwarden.yaml');
-        const cfg = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-        cfg.limits = { requestsPerMinute: 1_000_000, maxBodyBytes: MAX_BODY, maxWaitSeconds: 0 };
-        cfg.log = { level: 'warn' };
-        writeFileSync(file, stringify(cfg), { mode: 0o600 });
+        editConfig(dir, (cfg) => {
+          cfg.limits = { requestsPerMinute: 1_000_000, maxBodyBytes: MAX_BODY, maxWaitSeconds: 0 };
+          cfg.log = { level: 'warn' };
+        });
         // Lockdown after repeated denials is a feature, but it would narrow the rest of the run to one path.
-        const policyFile = join(dir, 'policy.yaml');
-        const policy = parse(readFileSync(policyFile, 'utf8')) as Record<string, unknown>;
-        policy.lockdown = { denialThreshold: 0 };
-        writeFileSync(policyFile, stringify(policy), { mode: 0o600 });
+        editPolicy(dir, (policy) => {
+          policy.lockdown = { denialThreshold: 0 };
+        });
       },
     });
   });

@@ -1,14 +1,7 @@
-// A bounded, high-volume fuzz run against a real sidecar over raw unix-socket bytes: over 10,000 requests with
-// every HTTP method (standard, WebDAV, unknown, malformed), lone surrogates in every string field, huge and
-// broken headers. Never a 5xx, every answer is a complete HTTP answer with the JSON error body, nothing
-// answered as refused is stored, and the sidecar keeps running. Prints its counts.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { call, sendRaw } from './support/http.ts';
-import { removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
+import { editConfig, removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
 
 /** 10,000+ in CI; MAILWARDEN_FUZZ_VOLUME sets another number. */
 const TOTAL = Number(process.env.MAILWARDEN_FUZZ_VOLUME ?? 10_240);
@@ -217,14 +210,12 @@ describe('high-volume fuzzing of a real sidecar', () => {
   beforeAll(async () => {
     s = await startTestSidecar({
       profile: 'draft_assist',
-      prepare: (dir) => {
-        // The rate limit as high as the config allows, so requests reach validation instead of a 429.
-        const file = join(dir, 'mailwarden.yaml');
-        const cfg = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-        cfg.limits = { requestsPerMinute: 1_000_000 };
-        cfg.log = { level: 'warn' };
-        writeFileSync(file, stringify(cfg), { mode: 0o600 });
-      },
+      // The rate limit as high as the config allows, so requests reach validation instead of a 429.
+      prepare: (dir) =>
+        editConfig(dir, (cfg) => {
+          cfg.limits = { requestsPerMinute: 1_000_000 };
+          cfg.log = { level: 'warn' };
+        }),
     });
   });
   afterAll(async () => {
