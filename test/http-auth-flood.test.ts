@@ -1,5 +1,6 @@
 // A flood of failed authentications on the real sidecar: answered 401 every time, but logged as a few
 // aggregated lines instead of one line per request.
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from './support/http.ts';
 import { removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
@@ -11,6 +12,36 @@ beforeAll(async () => {
 afterAll(async () => {
   await s?.stop();
   if (s) removeSetup(s);
+});
+
+// Runs first: the budget answered at once is still whole, so the 401 is not held while the body arrives.
+describe('a wrong key on a request with a body', () => {
+  it('is answered 401 even when the body comes after a pause, not with a broken connection', async () => {
+    // Python's http.client (the Hermes plugin) sends the headers and the body in two writes. Answering and
+    // closing between them made the body's write fail, and the client reported "unreachable", not "wrong key".
+    const body = JSON.stringify({ action: 'gmail.labels.list', params: {} });
+    const outcome = await new Promise<{ text: string; error: string | null }>((resolve) => {
+      // Half-open, as http.client is: the answer and the server's end do not stop the body's write.
+      const socket = connect({ path: s.agentSocket, allowHalfOpen: true });
+      let text = '';
+      let error: string | null = null;
+      socket.on('data', (d) => {
+        text += d.toString('utf8');
+      });
+      socket.on('error', (e: NodeJS.ErrnoException) => {
+        error = e.code ?? e.message;
+      });
+      socket.on('close', () => resolve({ text, error }));
+      socket.write(
+        'POST /v1/proposals HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer mwa_not-the-key\r\n' +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+      );
+      setTimeout(() => socket.write(body, () => socket.end()), 300);
+    });
+    expect(outcome.error).toBeNull();
+    expect(outcome.text).toMatch(/^HTTP\/1\.1 401 /);
+    expect(outcome.text).toContain('UNAUTHENTICATED');
+  });
 });
 
 describe('failed authentication flood', () => {

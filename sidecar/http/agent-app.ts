@@ -20,7 +20,7 @@ import type { CompiledPolicy } from '../policy/index.ts';
 import { evaluatePolicy } from '../policy/index.ts';
 import { type ProposalService, submissionStatus, toView } from '../proposals/index.ts';
 import { createAuthTarpit } from './auth-tarpit.ts';
-import { type AppEnv, correlation, jsonBodies, notFound, refuseLoneSurrogates } from './common.ts';
+import { type AppEnv, correlation, discardBody, jsonBodies, notFound, refuseLoneSurrogates } from './common.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
 import { createFairShare } from './fair-share.ts';
 import { createThrottledLog } from './log-throttle.ts';
@@ -58,6 +58,9 @@ const RATE_LIMITED_HOLD_MS = 250;
  */
 const SHARE = { perAgent: 8, perRestrictedAgent: 1, activeMs: 1000 } as const;
 
+/** How long a refused request's body is waited for before its connection is closed regardless. */
+const UNAUTHENTICATED_BODY_WAIT_MS = 2000;
+
 const WaitSchema = z.coerce.number().int().min(0).max(3600);
 
 export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
@@ -66,11 +69,16 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AppEnv> {
   const authFailures = createThrottledLog((msg, extra) => deps.log('warn', msg, extra), 'agent authentication failed');
   const tarpit = createAuthTarpit();
   const share = createFairShare(SHARE);
-  /** A failed authentication: noted, held beyond the budget, answered 401 and the connection closed. */
+  /**
+   * A failed authentication: noted, held beyond the budget, answered 401 and the connection closed, once the
+   * body the client is still sending has arrived (so the client reads the 401 rather than a broken pipe).
+   */
   const refuse = async (c: Context<AppEnv>, message: string): Promise<never> => {
     authFailures.note({ path: c.req.path });
+    const received = discardBody(c, deps.maxBodyBytes, UNAUTHENTICATED_BODY_WAIT_MS);
     const hold = tarpit.delayFor();
     if (hold > 0) await sleep(hold);
+    await received;
     c.header('Connection', 'close');
     throw new HttpError('UNAUTHENTICATED', message);
   };

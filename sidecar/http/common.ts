@@ -56,6 +56,36 @@ export function jsonBodies(maxBytes: number): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * Reads a request's body and throws it away, for an answer that will close the connection before the body was
+ * wanted. A client that sends its headers and its body in two writes (Python's http.client does) would otherwise
+ * have the second write fail against the closed socket and report the sidecar unreachable instead of reading the
+ * answer. Gives up after `maxBytes` or `withinMs`: a body too large to accept or too slow to wait for is not read.
+ */
+export async function discardBody(c: Context, maxBytes: number, withinMs: number): Promise<void> {
+  const length = c.req.header('content-length');
+  const chunked = c.req.header('transfer-encoding') !== undefined;
+  if (!chunked && (length === undefined || length === '0')) return;
+  if (length !== undefined && !(Number(length) <= maxBytes)) return;
+  const body = c.req.raw.body;
+  if (!body) return;
+  const reader = body.getReader();
+  const timer = setTimeout(() => void reader.cancel().catch(() => {}), withinMs);
+  try {
+    let seen = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      seen += value.byteLength;
+      if (seen > maxBytes) return void (await reader.cancel());
+    }
+  } catch {
+    // A client that goes away mid-body: nothing to wait for.
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A lone UTF-16 surrogate anywhere in a body is refused as input, naming where it is. */
 export function refuseLoneSurrogates(value: unknown): void {
   const at = loneSurrogateAt(value, '');
