@@ -213,6 +213,38 @@ describe('Hermes plugin', () => {
     expect(JSON.parse(stdout).error).toContain('do not assume it succeeded');
   });
 
+  it('reads an answer the sidecar sent before the whole request arrived', async () => {
+    // A server that answers from the headers alone and closes without reading a large body: the body's write
+    // fails (EPIPE or reset), but the 401 is already in the plugin's receive queue and is what it reports.
+    const script = `
+import json, os, socket, sys, tempfile, threading
+sys.path.insert(0, sys.argv[1])
+import mailwarden as m
+path = os.path.join(tempfile.mkdtemp(), "s.sock")
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(path)
+srv.listen(1)
+def serve():
+    conn, _ = srv.accept()
+    data = b""
+    while b"\\r\\n\\r\\n" not in data:
+        data += conn.recv(65536)
+    body = b'{"error":{"code":"UNAUTHENTICATED","message":"wrong key","correlationId":"c"}}'
+    conn.sendall(b"HTTP/1.1 401 Unauthorized\\r\\nContent-Type: application/json\\r\\nConnection: close\\r\\n"
+                 + b"Content-Length: " + str(len(body)).encode() + b"\\r\\n\\r\\n" + body)
+    conn.close()
+threading.Thread(target=serve, daemon=True).start()
+config = {"socket": path, "key": "mwa_not-the-key"}
+try:
+    status, answer = m._send(config, config["key"], "POST", "/v1/proposals", {"params": {"body": "x" * 4000000}}, 10)
+    print(json.dumps({"status": status, "answer": answer}))
+except m._Failure as failure:
+    print(json.dumps({"failure": failure.kind, "message": str(failure)}))
+`;
+    const { stdout } = await run('python3', ['-B', '-I', '-S', '-c', script, join(REPO_ROOT, 'plugin/hermes')]);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 401, answer: { error: { code: 'UNAUTHENTICATED' } } });
+  });
+
   it('fails closed without configuration, with a wrong key, and without a sidecar', async () => {
     const unconfigured = await hermes([{ tool: 'mail_labels_list', args: {} }], {});
     expect(unconfigured.registered).toHaveLength(TOOL_DEFINITIONS.length);

@@ -135,7 +135,12 @@ def _send(config, credential, method, path, body, timeout):
     conn = _UnixHTTPConnection(config["socket"], timeout)
     try:
         try:
-            conn.request(method, path, body=payload, headers=headers)
+            try:
+                conn.request(method, path, body=payload, headers=headers)
+            except (BrokenPipeError, ConnectionResetError):
+                # The sidecar may answer and close before the whole request arrived (a refused key, a body
+                # too large): its answer is already here to read. Without one, getresponse() fails below.
+                pass
             res = conn.getresponse()
             raw = res.read(MAX_BODY_BYTES + 1)
         except socket.timeout:
