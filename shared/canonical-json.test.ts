@@ -21,12 +21,29 @@ describe('canonicalize (RFC 8785)', () => {
     expect(canonicalize(values)).toBe('[333333333.3333333,1e+30,4.5,0.002,1e-27]');
   });
 
-  it.each([[Number.NaN], [Number.POSITIVE_INFINITY], [10n], ['\ud800'], [new Date(0)], [() => 1]])(
+  it.each([[Number.NaN], [Number.POSITIVE_INFINITY], [10n], ['\ud800'], [{ '\udc00x': 1 }], [new Date(0)], [() => 1]])(
     'refuses %s instead of hashing a lossy form',
     (value) => {
       expect(() => canonicalize(value)).toThrow(CanonicalJsonError);
     },
   );
+
+  it('escapes every well-formed string and key exactly as JSON.stringify does', () => {
+    // Strings are quoted without JSON.stringify when nothing in them needs an escape; the escapes that remain
+    // (quote, backslash, C0 controls) must come out byte for byte as JSON.stringify writes them.
+    const text = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.string({ unit: fc.constantFrom('"', '\\', '\u0000', '\u001f', '\u007f', '\u2028', 'a', '\ud83d\ude00') }),
+    );
+    fc.assert(
+      fc.property(text, text, (value, key) => {
+        fc.pre(!/\p{Cs}/u.test(value) && !/\p{Cs}/u.test(key));
+        expect(canonicalize(value)).toBe(JSON.stringify(value));
+        expect(canonicalize({ [key]: value })).toBe(`{${JSON.stringify(key)}:${JSON.stringify(value)}}`);
+      }),
+      { numRuns: 1000 },
+    );
+  });
 
   it('refuses cycles', () => {
     const a: Record<string, unknown> = {};

@@ -17,6 +17,14 @@ export function canonicalize(value: unknown): string {
 // With the u flag, \p{Cs} matches only a surrogate that is not half of a pair. (Not String#isWellFormed: this
 // module is also compiled inside agent hosts whose TypeScript library may predate ES2024.)
 const LONE_SURROGATE = /\p{Cs}/u;
+/** What JSON.stringify escapes in a well-formed string: the quote, the backslash and the C0 controls. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the controls are exactly what must be found here.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
+/** A well-formed string in quotes, escaped as JSON.stringify does; most strings need no escape at all. */
+function quote(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
 
 // Built by string concatenation (V8 ropes), with the enclosing objects on a stack instead of a set: this runs
 // for every proposal and every evidence record, so it is on the hot path of every request.
@@ -32,7 +40,7 @@ function write(value: unknown, parents: object[]): string {
     case 'string':
       if (LONE_SURROGATE.test(value))
         throw new CanonicalJsonError('cannot canonicalize a string with a lone surrogate');
-      return JSON.stringify(value);
+      return quote(value);
     case 'object':
       break;
     default:
@@ -63,7 +71,8 @@ function write(value: unknown, parents: object[]): string {
     for (const key of keys) {
       const v = record[key];
       if (v === undefined) continue;
-      out += `${first ? '' : ','}${write(key, parents)}:${write(v, parents)}`;
+      if (LONE_SURROGATE.test(key)) throw new CanonicalJsonError('cannot canonicalize a key with a lone surrogate');
+      out += `${first ? '' : ','}${quote(key)}:${write(v, parents)}`;
       first = false;
     }
     out += '}';
