@@ -44,6 +44,33 @@ describe('a wrong key on a request with a body', () => {
   });
 });
 
+describe('a wrong key on a body that never ends', () => {
+  it('is answered 401 and closed after the body wait, not held open by the client', async () => {
+    const t0 = performance.now();
+    const outcome = await new Promise<{ text: string; ms: number }>((resolve) => {
+      const socket = connect({ path: s.agentSocket, allowHalfOpen: true });
+      let text = '';
+      socket.on('data', (d) => {
+        text += d.toString('utf8');
+      });
+      socket.on('error', () => undefined);
+      const drip = setInterval(() => socket.write('5\r\n{"a":\r\n'), 50);
+      socket.on('close', () => {
+        clearInterval(drip);
+        resolve({ text, ms: performance.now() - t0 });
+      });
+      socket.write(
+        'POST /v1/proposals HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer mwa_not-the-key\r\n' +
+          'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+      );
+    });
+    expect(outcome.text).toMatch(/^HTTP\/1\.1 401 /);
+    // The body is waited for at most 2 s (plus the tarpit's hold, if the budget is spent).
+    expect(outcome.ms).toBeGreaterThanOrEqual(1900);
+    expect(outcome.ms).toBeLessThan(6000);
+  });
+});
+
 describe('failed authentication flood', () => {
   it('answers each with 401 and writes at most a couple of log lines', async () => {
     const N = 300;
