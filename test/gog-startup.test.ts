@@ -1,7 +1,8 @@
 // Start-up asks the gog binary itself: its version must be a supported one, and when the policy never sends,
 // gog's own view (`gog schema`, automation.safety.gmail_no_send) must confirm the no-send layer is active.
 import { spawn } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkGogVersion, FAKE_GOG_BINARY, probeGogSchema, SUPPORTED_GOG } from '../sidecar/exec/index.ts';
@@ -48,6 +49,43 @@ async function serveWith(
   });
 }
 
+describe('start-up asks gog about itself', () => {
+  it('once, when `gog schema` names the build: the version is read from it', async () => {
+    // Each gog run is a process start (about 100 ms for gog itself on a slow machine) on the start-up's path.
+    const r = await serveWith(
+      'draft_assist',
+      (dir) => `#!/bin/sh\necho "$*" >> '${join(dir, 'gog-calls.log')}'\nexec '${FAKE_GOG_BINARY}' "$@"\n`,
+    );
+    expect(r.started).toBe(true);
+    const calls = readFileSync(join(r.dir, 'gog-calls.log'), 'utf8').trim().split('\n');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatch(/ schema$/);
+  });
+
+  it('asks `gog --version` when the schema cannot be read, and refuses an old gog named there', async () => {
+    const r = await serveWith(
+      'draft_assist',
+      () =>
+        `#!/bin/sh\n[ "$1" = --version ] && { echo v0.9.0; exit 0; }\nfor a in "$@"; do [ "$a" = schema ] && exit 2; done\nexec '${FAKE_GOG_BINARY}' "$@"\n`,
+    );
+    expect(r.started).toBe(false);
+    expect(r.output).toContain('GOG_VERSION_UNSUPPORTED');
+    expect(r.output).toContain('v0.9.0');
+  });
+
+  it('refuses an old gog whose schema names its build', async () => {
+    const r = await serveWith(
+      'draft_assist',
+      () =>
+        `#!/bin/sh\n[ "$1" = --version ] && { echo v0.9.0; exit 0; }\n'${FAKE_GOG_BINARY}' "$@" | sed 's/"build": *"[^"]*"/"build":"v0.9.0"/'\n`,
+    );
+    expect(r.started).toBe(false);
+    expect(r.output).toContain('GOG_VERSION_UNSUPPORTED');
+    expect(r.output).toContain('v0.9.0');
+    expect(r.output).toContain('docs/gog-backend.md');
+  });
+});
+
 describe.skipIf(!real)('start-up checks against the real gog', () => {
   it('reads the version of the real gog and of the fake as supported', async () => {
     const cfg = {
@@ -63,6 +101,14 @@ describe.skipIf(!real)('start-up checks against the real gog', () => {
     });
     const fake = await checkGogVersion({ ...cfg, binary: FAKE_GOG_BINARY, noSend: false, wrapUntrusted: false });
     expect(fake.verdict).toBe('supported');
+    // Start-up reads the version from the schema's build when it names one: for the real gog they agree.
+    const probe = await probeGogSchema({
+      ...cfg,
+      home: mkdtempSync(join(tmpdir(), 'mw-gog-home-')),
+      noSend: false,
+      wrapUntrusted: false,
+    });
+    expect(probe).toMatchObject({ build: SUPPORTED_GOG.tested[0] });
   });
 
   it('the schema probe of the baked agent-safe build names its profile and the no-send state', async () => {
@@ -93,17 +139,6 @@ describe.skipIf(!real)('start-up checks against the real gog', () => {
     expect(r.output).toContain('GOG_NO_SEND_INACTIVE');
     expect(r.output).toContain(join(r.dir, 'gog-home', 'config', 'config.json'));
     expect(r.output).toMatch(/gog schema/);
-  });
-
-  it('refuses to start on a gog older than the supported versions, naming the version and the docs', async () => {
-    const r = await serveWith(
-      'draft_assist',
-      () => `#!/bin/sh\n[ "$1" = --version ] && { echo v0.9.0; exit 0; }\nexec '${FAKE_GOG_BINARY}' "$@"\n`,
-    );
-    expect(r.started).toBe(false);
-    expect(r.output).toContain('GOG_VERSION_UNSUPPORTED');
-    expect(r.output).toContain('v0.9.0');
-    expect(r.output).toContain('docs/gog-backend.md');
   });
 
   it('starts with the real gog when its no-send layer is active', async () => {

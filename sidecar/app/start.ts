@@ -16,6 +16,7 @@ import {
   compareBakedProfile,
   createGogExecutor,
   gogConfigPath,
+  judgeGogVersion,
   probeGogSchema,
   SUPPORTED_GOG,
   syncGogConfig,
@@ -82,8 +83,12 @@ export class StartupError extends MailwardenError<
  * worst moment. A profile that allows what policy denies is fine (policy is the stricter layer) but noted.
  */
 async function checkBakedProfile(cfg: GogConfig, policy: CompiledPolicy, log: Logger): Promise<void> {
-  // Both questions only read; asked at once, a slow gog (a script) costs its start-up once, not twice.
-  const [version, probe] = await Promise.all([checkGogVersion(cfg), probeGogSchema(cfg)]);
+  // gog's schema names its build, the same release `gog --version` prints: one process run answers both
+  // questions (a gog run costs about 100 ms of CPU on a slow machine, on the start-up's path). Only a gog whose
+  // schema cannot be read or names no readable build is asked for its version as well.
+  const probe = await probeGogSchema(cfg);
+  const fromBuild = 'error' in probe || probe.build === null ? null : judgeGogVersion(probe.build);
+  const version = fromBuild !== null && fromBuild.verdict !== 'unknown' ? fromBuild : await checkGogVersion(cfg);
   const supported = `supported: ${SUPPORTED_GOG.tested.join(', ')} (see docs/gog-backend.md)`;
   if (version.verdict === 'older') {
     throw new StartupError(
@@ -212,7 +217,7 @@ export async function startSidecar(loaded: LoadedConfig, opts: StartOptions): Pr
     calendarSendUpdates: policy.policy.calendar.writes.sendUpdates,
   };
   applyGogNoSend(config.gog.home, policy, log);
-  // gog is asked about itself while evidence and state open (two process runs; a fake gog is a Node script).
+  // gog is asked about itself while evidence and state open (one process run; a fake gog is a Node script).
   // Its verdict is awaited before anything is reconciled, resumed or listened for, as if asked right there.
   const gogChecked = checkBakedProfile(gogConfig, policy, log);
   gogChecked.catch(() => undefined); // awaited below; a refusal must not surface as an unhandled rejection first
