@@ -1,6 +1,6 @@
 // A flood of failed authentications on the real sidecar: answered 401 every time, but logged as a few
 // aggregated lines instead of one line per request.
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from './support/http.ts';
 import { removeSetup, startTestSidecar, type TestSidecar } from './support/sidecar.ts';
@@ -14,30 +14,44 @@ afterAll(async () => {
   if (s) removeSetup(s);
 });
 
+/**
+ * A wrong-key POST over a raw, half-open socket (as http.client is: the answer and the server's end do not stop
+ * the client's writes): `head` goes at once, `then` sends the rest. Resolves at the close with what arrived,
+ * the first socket error, and the milliseconds from the first write.
+ */
+function wrongKeyPost(
+  headers: string,
+  then: (socket: Socket) => void,
+): Promise<{ text: string; error: string | null; ms: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const socket = connect({ path: s.agentSocket, allowHalfOpen: true });
+    let text = '';
+    let error: string | null = null;
+    socket.on('data', (d) => {
+      text += d.toString('utf8');
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      error ??= e.code ?? e.message;
+    });
+    socket.on('close', () => resolve({ text, error, ms: performance.now() - t0 }));
+    socket.write(
+      `POST /v1/proposals HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer mwa_not-the-key\r\n${headers}\r\n`,
+    );
+    then(socket);
+  });
+}
+
 // Runs first: the budget answered at once is still whole, so the 401 is not held while the body arrives.
 describe('a wrong key on a request with a body', () => {
   it('is answered 401 even when the body comes after a pause, not with a broken connection', async () => {
     // Python's http.client (the Hermes plugin) sends the headers and the body in two writes. Answering and
     // closing between them made the body's write fail, and the client reported "unreachable", not "wrong key".
     const body = JSON.stringify({ action: 'gmail.labels.list', params: {} });
-    const outcome = await new Promise<{ text: string; error: string | null }>((resolve) => {
-      // Half-open, as http.client is: the answer and the server's end do not stop the body's write.
-      const socket = connect({ path: s.agentSocket, allowHalfOpen: true });
-      let text = '';
-      let error: string | null = null;
-      socket.on('data', (d) => {
-        text += d.toString('utf8');
-      });
-      socket.on('error', (e: NodeJS.ErrnoException) => {
-        error = e.code ?? e.message;
-      });
-      socket.on('close', () => resolve({ text, error }));
-      socket.write(
-        'POST /v1/proposals HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer mwa_not-the-key\r\n' +
-          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
-      );
-      setTimeout(() => socket.write(body, () => socket.end()), 300);
-    });
+    const outcome = await wrongKeyPost(
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`,
+      (socket) => setTimeout(() => socket.write(body, () => socket.end()), 300),
+    );
     expect(outcome.error).toBeNull();
     expect(outcome.text).toMatch(/^HTTP\/1\.1 401 /);
     expect(outcome.text).toContain('UNAUTHENTICATED');
@@ -46,24 +60,11 @@ describe('a wrong key on a request with a body', () => {
 
 describe('a wrong key on a body that never ends', () => {
   it('is answered 401 and closed after the body wait, not held open by the client', async () => {
-    const t0 = performance.now();
-    const outcome = await new Promise<{ text: string; ms: number }>((resolve) => {
-      const socket = connect({ path: s.agentSocket, allowHalfOpen: true });
-      let text = '';
-      socket.on('data', (d) => {
-        text += d.toString('utf8');
-      });
-      socket.on('error', () => undefined);
-      const drip = setInterval(() => socket.write('5\r\n{"a":\r\n'), 50);
-      socket.on('close', () => {
-        clearInterval(drip);
-        resolve({ text, ms: performance.now() - t0 });
-      });
-      socket.write(
-        'POST /v1/proposals HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer mwa_not-the-key\r\n' +
-          'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
-      );
+    let drip: NodeJS.Timeout | undefined;
+    const outcome = await wrongKeyPost('Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n', (socket) => {
+      drip = setInterval(() => socket.write('5\r\n{"a":\r\n'), 50);
     });
+    clearInterval(drip);
     expect(outcome.text).toMatch(/^HTTP\/1\.1 401 /);
     // The body is waited for at most 2 s (plus the tarpit's hold, if the budget is spent).
     expect(outcome.ms).toBeGreaterThanOrEqual(1900);

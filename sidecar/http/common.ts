@@ -26,6 +26,12 @@ export function correlation(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/** Whether the request says a body follows: chunked, or a Content-Length above zero. */
+function declaresBody(c: Context): boolean {
+  const length = c.req.header('content-length');
+  return c.req.header('transfer-encoding') !== undefined || (length !== undefined && length !== '0');
+}
+
 export function jsonBodies(maxBytes: number): MiddlewareHandler<AppEnv> {
   const tooLarge = (c: Context) =>
     c.json(
@@ -41,9 +47,8 @@ export function jsonBodies(maxBytes: number): MiddlewareHandler<AppEnv> {
   const limit = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
   return async (c, next) => {
     if (c.req.method !== 'POST' && c.req.method !== 'PUT' && c.req.method !== 'PATCH') return next();
+    if (!declaresBody(c)) return next();
     const length = c.req.header('content-length');
-    const hasBody = c.req.header('transfer-encoding') !== undefined || (length !== undefined && length !== '0');
-    if (!hasBody) return next();
     const type = c.req.header('content-type') ?? '';
     if (!/^application\/json\s*(;|$)/i.test(type)) {
       throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with "Content-Type: application/json"');
@@ -63,9 +68,8 @@ export function jsonBodies(maxBytes: number): MiddlewareHandler<AppEnv> {
  * answer. Gives up after `maxBytes` or `withinMs`: a body too large to accept or too slow to wait for is not read.
  */
 export async function discardBody(c: Context, maxBytes: number, withinMs: number): Promise<void> {
+  if (!declaresBody(c)) return;
   const length = c.req.header('content-length');
-  const chunked = c.req.header('transfer-encoding') !== undefined;
-  if (!chunked && (length === undefined || length === '0')) return;
   if (length !== undefined && !(Number(length) <= maxBytes)) return;
   const body = c.req.raw.body;
   if (!body) return;
