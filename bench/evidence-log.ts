@@ -1,6 +1,7 @@
 // A real evidence log of N records, generated fast but in exactly the writer's format: canonical lines, the record
-// hash chain, the Merkle tree, a signed checkpoint every 1,000 records with its resume point, and the acknowledged
-// head. The records are not appended through the durable writer (one fsync per batch would take minutes for 1M
+// hash chain, the Merkle tree, signed checkpoints at the shipped cadence (every 1,000 records, or once a minute of
+// record time has passed: at one record a second, every 60 records) with its resume point, each also exported to
+// the directory sink `mailwarden init` configures, and the acknowledged head. The records are not appended through the durable writer (one fsync per batch would take minutes for 1M
 // records); the first ones are checked byte for byte against the writer's own record builder, and `mailwarden
 // serve` and `evidence verify` take the log as their own.
 import { createPrivateKey, hash, type KeyObject } from 'node:crypto';
@@ -13,10 +14,13 @@ import { HeadFile } from '../sidecar/evidence/head.ts';
 import { CHECKPOINT_DIR, checkpointName, RESUME_FILE, segmentName } from '../sidecar/evidence/layout.ts';
 import { CompactRange, leafHash } from '../sidecar/evidence/merkle.ts';
 import { checkpointBody, resumeBody, signNote } from '../sidecar/evidence/note.ts';
+import { DEFAULT_CHECKPOINT_EVERY } from '../sidecar/evidence/open.ts';
 
 const ORIGIN = 'mailwarden/bench';
 const SEGMENT_BYTES = 64 * 1024 * 1024;
-const CHECKPOINT_EVERY = 1000;
+/** The shipped `evidence.checkpoint` setting (sidecar/evidence/open.ts, DEFAULT_CHECKPOINT_EVERY). */
+const CHECKPOINT_EVERY = DEFAULT_CHECKPOINT_EVERY.records;
+const CHECKPOINT_MS = DEFAULT_CHECKPOINT_EVERY.seconds * 1000;
 /** One record a second: 1M records span about 12 days, as a busy mailbox's log would. */
 export const SPACING_MS = 1000;
 
@@ -32,7 +36,10 @@ function line(seq: number, prev: string, ts: string): { text: string; hash: stri
   return { text: `${withoutHash.slice(0, at)},"hash":"${h}"${withoutHash.slice(at)}\n`, hash: h };
 }
 
-/** Replaces the log in `dir` (and the exported checkpoints beside it) with N generated records. */
+/**
+ * Replaces the log in `dir` with N generated records, and the exported checkpoints beside it (`../checkpoints`,
+ * where `mailwarden init` points the directory sink) with a copy of each of its checkpoints.
+ */
 export async function generateLog(dir: string, n: number, key: KeyObject, start: number): Promise<number> {
   const t0 = performance.now();
   rmSync(dir, { recursive: true, force: true });
@@ -50,12 +57,21 @@ export async function generateLog(dir: string, n: number, key: KeyObject, start:
     writeFileSync(join(dir, segment), parts.join(''), { flag: 'a', mode: 0o600 });
     parts = [];
   };
-  const checkpoint = () => {
+  let lastCheckpointSize = 0;
+  let lastCheckpointMs = start;
+  const checkpoint = (atMs: number) => {
     const body = checkpointBody({ origin: ORIGIN, size: range.size, root: range.root() });
-    writeFileSync(join(dir, CHECKPOINT_DIR, checkpointName(range.size)), signNote(body, ORIGIN, key), { mode: 0o600 });
+    const text = signNote(body, ORIGIN, key);
+    writeFileSync(join(dir, CHECKPOINT_DIR, checkpointName(range.size)), text, { mode: 0o600 });
+    writeFileSync(join(dir, '..', 'checkpoints', checkpointName(range.size)), text, { mode: 0o600 });
+    lastCheckpointSize = range.size;
+    lastCheckpointMs = atMs;
   };
   for (let seq = 0; seq < n; seq++) {
-    const ts = new Date(start + seq * SPACING_MS).toISOString();
+    const atMs = start + seq * SPACING_MS;
+    // The writer's timer: a minute after the last checkpoint, the records since then are signed.
+    if (atMs - lastCheckpointMs >= CHECKPOINT_MS && range.size > lastCheckpointSize) checkpoint(atMs);
+    const ts = new Date(atMs).toISOString();
     const l = line(seq, prev, ts);
     if (seq < 3) {
       const event = {
@@ -74,10 +90,10 @@ export async function generateLog(dir: string, n: number, key: KeyObject, start:
     range.append(leafHash(l.hash));
     prev = l.hash;
     if (parts.length >= 10_000) flush();
-    if (range.size % CHECKPOINT_EVERY === 0) checkpoint();
+    if (range.size - lastCheckpointSize >= CHECKPOINT_EVERY) checkpoint(atMs);
     if (bytes >= SEGMENT_BYTES && seq + 1 < n) {
       flush();
-      if (range.size % CHECKPOINT_EVERY !== 0) checkpoint();
+      if (range.size > lastCheckpointSize) checkpoint(atMs);
       segment = segmentName(seq + 1);
       bytes = 0;
       lines = 0;
@@ -85,7 +101,7 @@ export async function generateLog(dir: string, n: number, key: KeyObject, start:
   }
   flush();
   if (n === 0) writeFileSync(join(dir, segment), '', { mode: 0o600 });
-  if (range.size % CHECKPOINT_EVERY !== 0 || n === 0) checkpoint();
+  if (range.size > lastCheckpointSize || n === 0) checkpoint(start + n * SPACING_MS);
   const resume = resumeBody({
     origin: ORIGIN,
     size: range.size,
