@@ -123,6 +123,11 @@ function render(r: VerifyReport): string {
   } else {
     lines.push(`evidence: INTACT: ${span} in ${r.segments} segment(s)`);
     lines.push(`  signed up to ${r.signedSize} records${r.latestCheckpoint ? ` (${r.latestCheckpoint.file})` : ''}`);
+    if (r.exported) {
+      lines.push(
+        `  held against ${r.exported.checkpoints} exported checkpoint(s), ${r.exported.identicalToLocal} identical to the local copies`,
+      );
+    }
     if (r.anchor) lines.push(`  records before seq ${r.anchor.size} were pruned under a signed anchor`);
     lines.push(`  approvals re-verified: ${r.approvals.verified}`);
     if (r.proposal) {

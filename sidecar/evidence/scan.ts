@@ -82,6 +82,10 @@ export interface ScanResult {
   readonly skippedSegments: readonly string[];
   /** Notes were found and none of them names the given key: most likely the wrong public key. */
   readonly foreignKey: boolean;
+  /** Ed25519 signatures checked: the anchor, the resume point, local and exported notes. */
+  readonly signatures: number;
+  /** Exported notes of this log held against it, and how many were byte for byte a verified local note. */
+  readonly exported: { readonly notes: number; readonly sameAsLocal: number };
   /** The segments were checked by worker threads (an intact log read with `parallel`). */
   readonly inParallel: boolean;
 }
@@ -122,8 +126,14 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
 
   let notes = 0;
   let foreign = 0;
+  let signatures = 0;
+  const exportedNotes = { notes: 0, sameAsLocal: 0 };
+  const openSigned = (text: string) => {
+    signatures++;
+    return openNote(text, opts.publicKey);
+  };
   const openCounted = (text: string) => {
-    const opened = openNote(text, opts.publicKey);
+    const opened = openSigned(text);
     notes++;
     if (!opened.ok && opened.foreignKey) foreign++;
     return opened;
@@ -198,6 +208,9 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
       : null;
 
   const checkpoints: (Checkpoint & { file: string })[] = [];
+  // The text of each local note whose signature verified, by size: an exported copy with the very same bytes
+  // verifies the same way, so its signature is not checked again (a directory sink holds a copy of every note).
+  const verifiedText = new Map<number, { text: string; checkpoint: Checkpoint }>();
   const newest = listing.checkpoints.at(-1);
   for (const c of listing.checkpoints) {
     if (c.size < base) continue; // left over from a prune that was interrupted; covered by the anchor
@@ -209,14 +222,26 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
     if (!opened.ok) bad({ file: c.name, line: 1, seq: null, reason: 'bad_signature', message: opened.message });
     else if (!parsed || parsed.size !== c.size) {
       bad({ file: c.name, line: 1, seq: null, reason: 'malformed', message: 'unreadable checkpoint' });
-    } else checkpoints.push({ ...parsed, file: c.name });
+    } else {
+      checkpoints.push({ ...parsed, file: c.name });
+      verifiedText.set(c.size, { text, checkpoint: parsed });
+    }
   }
   for (const list of exported) {
     for (const c of list) {
       if (c.size < base) continue;
-      const opened = openNote(await readText(c.path), opts.publicKey);
+      const text = await readText(c.path);
+      const same = verifiedText.get(c.size);
+      if (same?.text === text) {
+        checkpoints.push({ ...same.checkpoint, file: c.path });
+        exportedNotes.notes++;
+        exportedNotes.sameAsLocal++;
+        continue;
+      }
+      const opened = openSigned(text);
       // Notes of other logs may share the directory: only those naming this key count.
       if (!opened.ok && opened.foreignKey) continue;
+      exportedNotes.notes++;
       const parsed = opened.ok ? parseCheckpointBody(opened.body) : null;
       if (!opened.ok) bad({ file: c.path, line: 1, seq: null, reason: 'bad_signature', message: opened.message });
       else if (parsed) checkpoints.push({ ...parsed, file: c.path });
@@ -436,6 +461,8 @@ export async function scanLog(opts: ScanOptions): Promise<ScanResult> {
     leaves,
     skippedSegments,
     foreignKey: notes > 0 && foreign === notes,
+    signatures,
+    exported: exportedNotes,
     inParallel: parallel !== null,
   };
 }

@@ -21,6 +21,10 @@ export interface VerifySummary {
   readonly latestCheckpoint: { readonly file: string; readonly size: number; readonly root: string } | null;
   readonly anchor: { readonly size: number; readonly root: string } | null;
   readonly approvals: { readonly verified: number; readonly unchecked: number };
+  /** Ed25519 signatures checked (checkpoints, resume point, anchor); an exported copy identical to a local note is not checked twice. */
+  readonly signaturesChecked: number;
+  /** Checkpoints exported elsewhere (`externalCheckpoints`) that the log was held against; null when none were given. */
+  readonly exported: { readonly checkpoints: number; readonly identicalToLocal: number } | null;
   readonly warnings: readonly string[];
 }
 
@@ -143,6 +147,10 @@ export async function verifyEvidence(opts: VerifyEvidenceOptions): Promise<Verif
     latestCheckpoint: latest ? { file: latest.file, size: latest.size, root: latest.root.toString('base64') } : null,
     anchor: scan.anchor ? { size: scan.anchor.size, root: scan.anchor.root.toString('base64') } : null,
     approvals: { verified: approvals.verified, unchecked: approvals.unchecked },
+    signaturesChecked: scan.signatures,
+    exported: opts.externalCheckpoints?.length
+      ? { checkpoints: scan.exported.notes, identicalToLocal: scan.exported.sameAsLocal }
+      : null,
     warnings,
   };
 
