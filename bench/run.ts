@@ -15,7 +15,7 @@ import { benchEvidence } from './evidence.ts';
 import { benchGoverned } from './governed.ts';
 import { LoadClient, PINNING } from './pinned.ts';
 import { benchPolicy } from './policy.ts';
-import { benchSidecar } from './sidecar.ts';
+import { benchRealGogExec, benchSidecar } from './sidecar.ts';
 import { fmtInt, fmtMs, type Row, renderTable } from './table.ts';
 
 const { values } = parseArgs({
@@ -108,7 +108,7 @@ const SECTIONS: Section[] = [
   },
   {
     name: 'sidecar',
-    what: 'start-up to ready, exec overhead over a direct gog spawn, peak RSS under mixed load',
+    what: 'start-up to ready, exec overhead over a direct gog spawn (the fake gog, and the real one against the emulator), peak RSS under mixed load',
     async run({ rows, notes }) {
       const side = await benchSidecar({
         startups: quick ? 2 : 5,
@@ -124,6 +124,18 @@ const SECTIONS: Section[] = [
         target: '≤ 1.15×',
         met: side.exec.governedMs / side.exec.directMs <= 1.15,
       });
+      const realExec = await benchRealGogExec({ calls: quick ? 8 : 30, bin });
+      if ('skipped' in realExec) notes.push(`exec through the real gog not measured: ${realExec.skipped}`);
+      else {
+        rows.push({
+          measurement: `exec: governed gmail.search via the real gog ${realExec.version} against the Google API emulator (median of ${realExec.calls})`,
+          measured: fmtMs(realExec.governedMs),
+          baseline: `${fmtMs(realExec.directMs)} direct gog`,
+          ratio: realExec.governedMs / realExec.directMs,
+          target: '≤ 1.15×',
+          met: realExec.governedMs / realExec.directMs <= 1.15,
+        });
+      }
       rows.push({
         measurement: 'start-up: spawn `mailwarden serve` to sockets ready (median)',
         measured: fmtMs(side.startupMs.median),

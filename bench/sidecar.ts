@@ -158,3 +158,70 @@ export async function benchSidecar(opts: { startups: number; execCalls: number; 
     removeSetup({ dir });
   }
 }
+
+/**
+ * The same exec overhead through the real gog (built by scripts/install-gog.sh), talking to the Google API
+ * emulator: `mailwarden serve` on the shipped draft_assist config with gog.binary a wrapper that points the real gog
+ * at the emulator and notes its argv, against that wrapper spawned directly with the argv the sidecar used.
+ * Null, with the reason, when the real gog is not installed.
+ */
+export async function benchRealGogExec(opts: { calls: number; bin?: string }) {
+  const { findRealGog } = await import('../test/support/real-gog.ts');
+  const real = findRealGog();
+  if (!real.ok) return { skipped: real.why } as const;
+  const { startEmulator } = await import('../fixtures/google-emulator/server.mjs');
+  const { conformanceMailbox } = await import('../test/support/gog-backends.ts');
+  const emulator = await startEmulator({ mailbox: conformanceMailbox() });
+  const { dir, init } = await initSetup('draft_assist');
+  try {
+    const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+    const wrapper = join(dir, 'gog-via-emulator');
+    const argvLog = join(dir, 'gog-argv');
+    const exports = Object.entries(emulator.env).map(([k, v]) => `export ${k}=${q(v)}`);
+    // One line per run, its arguments NUL-separated: the exact argv the sidecar gave gog.
+    const note = `printf '%s\\0' "$@" >> ${q(argvLog)}; printf '\\n' >> ${q(argvLog)}`;
+    writeFileSync(wrapper, `#!/bin/sh\n${exports.join('\n')}\n${note}\nexec ${q(real.gog.binary)} "$@"\n`, {
+      mode: 0o755,
+    });
+    const cfg = parse(readFileSync(init.config, 'utf8')) as Record<string, Record<string, unknown>>;
+    cfg.gog = { ...cfg.gog, backend: 'gog', binary: wrapper };
+    cfg.log = { level: 'warn' };
+    writeFileSync(init.config, stringify(cfg), { mode: 0o600 });
+    const s = await serve(init.config, opts.bin ?? BIN);
+    try {
+      const first = await call(init.agentSocket, 'POST', '/v1/proposals', { key: init.agentKey, body: SEARCH });
+      if (first.status !== 200) throw new Error(`governed search through the real gog answered ${first.status}`);
+      const runs = readFileSync(argvLog, 'utf8').split('\n');
+      const argv = runs
+        .filter((l) => l.split('\0').includes('search'))
+        .at(-1)
+        ?.split('\0')
+        .slice(0, -1);
+      if (!argv) throw new Error('the sidecar never ran gog gmail search');
+      const gogHome = join(dirname(init.config), String(cfg.gog.home));
+      const env = {
+        GOG_HOME: gogHome,
+        HOME: gogHome,
+        LANG: 'C.UTF-8',
+        TZ: 'UTC',
+        PATH: '/usr/local/bin:/usr/bin:/bin',
+      };
+      await timeExit(wrapper, argv, env);
+      const governed: number[] = [];
+      const direct: number[] = [];
+      for (let i = 0; i < opts.calls; i++) {
+        const t0 = nowMs();
+        const r = await call(init.agentSocket, 'POST', '/v1/proposals', { key: init.agentKey, body: SEARCH });
+        if (r.status !== 200) throw new Error(`governed search through the real gog answered ${r.status}`);
+        governed.push(nowMs() - t0);
+        direct.push(await timeExit(wrapper, argv, env));
+      }
+      return { governedMs: median(governed), directMs: median(direct), calls: opts.calls, version: real.gog.version };
+    } finally {
+      await s.stop();
+    }
+  } finally {
+    await emulator.close();
+    removeSetup({ dir });
+  }
+}
