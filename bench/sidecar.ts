@@ -51,6 +51,40 @@ function lastGogArgv(gogHome: string): string[] {
   return CallSchema.parse(JSON.parse(lines.at(-1)!)).argv;
 }
 
+/** The environment the executor gives gog (its home as HOME, a fixed locale and zone, a plain PATH). */
+function gogEnvironment(gogHome: string): NodeJS.ProcessEnv {
+  return {
+    GOG_HOME: gogHome,
+    HOME: gogHome,
+    LANG: 'C.UTF-8',
+    TZ: 'UTC',
+    PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+  };
+}
+
+/**
+ * Exec overhead: the same gmail.search through the sidecar and straight to `binary` with the argv the sidecar
+ * gave it, interleaved, `calls` times each after one warm-up of each; medians.
+ */
+async function governedAgainstDirect(
+  init: { agentSocket: string; agentKey: string },
+  direct: { binary: string; argv: readonly string[]; env: NodeJS.ProcessEnv },
+  calls: number,
+): Promise<{ governedMs: number; directMs: number; calls: number }> {
+  const search = () => call(init.agentSocket, 'POST', '/v1/proposals', { key: init.agentKey, body: SEARCH });
+  await timeExit(direct.binary, direct.argv, direct.env);
+  const governed: number[] = [];
+  const straight: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const t0 = nowMs();
+    const r = await search();
+    if (r.status !== 200) throw new Error(`governed search answered ${r.status}: ${r.text}`);
+    governed.push(nowMs() - t0);
+    straight.push(await timeExit(direct.binary, direct.argv, direct.env));
+  }
+  return { governedMs: median(governed), directMs: median(straight), calls };
+}
+
 export async function benchSidecar(opts: { startups: number; execCalls: number; loadSeconds: number; bin?: string }) {
   const bin = opts.bin ?? BIN;
   const { dir, init } = await initSetup('draft_assist');
@@ -95,24 +129,11 @@ export async function benchSidecar(opts: { startups: number; execCalls: number; 
       // Exec overhead: the same search through the sidecar and straight to gog, interleaved.
       const first = await call(init.agentSocket, 'POST', '/v1/proposals', { key: init.agentKey, body: SEARCH });
       if (first.status !== 200) throw new Error(`governed search answered ${first.status}: ${first.text}`);
-      const argv = lastGogArgv(gogHome);
-      const gogEnv = {
-        GOG_HOME: gogHome,
-        HOME: gogHome,
-        LANG: 'C.UTF-8',
-        TZ: 'UTC',
-        PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
-      };
-      await timeExit(gogBinary, argv, gogEnv);
-      const governed: number[] = [];
-      const direct: number[] = [];
-      for (let i = 0; i < opts.execCalls; i++) {
-        const t0 = nowMs();
-        const r = await call(init.agentSocket, 'POST', '/v1/proposals', { key: init.agentKey, body: SEARCH });
-        if (r.status !== 200) throw new Error(`governed search answered ${r.status}: ${r.text}`);
-        governed.push(nowMs() - t0);
-        direct.push(await timeExit(gogBinary, argv, gogEnv));
-      }
+      const exec = await governedAgainstDirect(
+        init,
+        { binary: gogBinary, argv: lastGogArgv(gogHome), env: gogEnvironment(gogHome) },
+        opts.execCalls,
+      );
 
       // Peak RSS under a mixed load: health, catalogue, denied sends and reads that spawn gog.
       const auth = { authorization: `Bearer ${init.agentKey}` };
@@ -141,7 +162,7 @@ export async function benchSidecar(opts: { startups: number; execCalls: number; 
         sourceIdleRssMiB: sourceRss.length > 0 ? median(sourceRss) : null,
         bareNodeMs,
         tsxNodeMs,
-        exec: { governedMs: median(governed), directMs: median(direct), calls: governed.length },
+        exec,
         load: {
           rps: result.rps,
           non2xx: result.non2xx,
@@ -199,24 +220,12 @@ export async function benchRealGogExec(opts: { calls: number; bin?: string }) {
         .slice(0, -1);
       if (!argv) throw new Error('the sidecar never ran gog gmail search');
       const gogHome = join(dirname(init.config), String(cfg.gog.home));
-      const env = {
-        GOG_HOME: gogHome,
-        HOME: gogHome,
-        LANG: 'C.UTF-8',
-        TZ: 'UTC',
-        PATH: '/usr/local/bin:/usr/bin:/bin',
-      };
-      await timeExit(wrapper, argv, env);
-      const governed: number[] = [];
-      const direct: number[] = [];
-      for (let i = 0; i < opts.calls; i++) {
-        const t0 = nowMs();
-        const r = await call(init.agentSocket, 'POST', '/v1/proposals', { key: init.agentKey, body: SEARCH });
-        if (r.status !== 200) throw new Error(`governed search through the real gog answered ${r.status}`);
-        governed.push(nowMs() - t0);
-        direct.push(await timeExit(wrapper, argv, env));
-      }
-      return { governedMs: median(governed), directMs: median(direct), calls: opts.calls, version: real.gog.version };
+      const exec = await governedAgainstDirect(
+        init,
+        { binary: wrapper, argv, env: gogEnvironment(gogHome) },
+        opts.calls,
+      );
+      return { ...exec, version: real.gog.version };
     } finally {
       await s.stop();
     }

@@ -3,7 +3,7 @@
 // and a directory sink, that check was half of a full verification's signature work. The report counts the
 // signatures it checked.
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +60,6 @@ describe('exported checkpoints', () => {
 
   it('are still checked when their bytes differ from the local note: a bad signature is reported', async () => {
     const copy = join(root, 'exported-forged');
-    const { cp } = await import('node:fs/promises');
     await cp(exported, copy, { recursive: true });
     const name = (await readdir(copy)).filter((n) => n.startsWith('checkpoint-')).sort()[2]!;
     const text = await readFile(join(copy, name), 'utf8');
@@ -78,7 +77,6 @@ describe('exported checkpoints', () => {
 
   it('are verified on their own when no local note of that size is left', async () => {
     const bare = join(root, 'log-without-notes');
-    const { cp } = await import('node:fs/promises');
     await cp(dir, bare, { recursive: true });
     const locals = (await readdir(join(bare, 'checkpoints'))).filter((n) => n.startsWith('checkpoint-'));
     for (const n of locals.slice(0, -1)) await rm(join(bare, 'checkpoints', n));
