@@ -1,9 +1,10 @@
 // A real evidence log of N records, generated fast but in exactly the writer's format: canonical lines, the record
 // hash chain, the Merkle tree, signed checkpoints at the shipped cadence (every 1,000 records, or once a minute of
 // record time has passed: at one record a second, every 60 records) with its resume point, each also exported to
-// the directory sink `mailwarden init` configures, and the acknowledged head. The records are not appended through the durable writer (one fsync per batch would take minutes for 1M
-// records); the first ones are checked byte for byte against the writer's own record builder, and `mailwarden
-// serve` and `evidence verify` take the log as their own.
+// the directory sink `mailwarden init` configures, and the acknowledged head. The records are not appended through
+// the durable writer (one fsync per batch would take minutes for 1M records); the first ones are checked byte for
+// byte against the writer's own record builder, and `mailwarden serve` and `evidence verify` take the log as their
+// own.
 import { createPrivateKey, hash, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';

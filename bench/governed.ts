@@ -199,19 +199,6 @@ export async function benchGoverned(o: GovernedOptions): Promise<GovernedResult>
       met: null,
     });
   }
-  const floor = await baseline('floor', 'durable floor (bare route + one evidence record + one state row)');
-  for (const c of CONCURRENCY) {
-    const f = floor.get(c)!;
-    rows.push({
-      measurement: `diagnostic: the bare route + one durable evidence record + one proposal row, nothing else, ${c} conn`,
-      measured: fmtRun(f),
-      baseline: `${fmtInt(bare.get(c)!.rps)} req/s bare`,
-      ratio: f.rps / bare.get(c)!.rps,
-      target: '',
-      met: null,
-    });
-  }
-
   const ratioRow = (label: string, c: number, m: Measured, targeted: boolean): Row => {
     const b = bare.get(c)!;
     const ratio = m.rps / b.rps;
@@ -224,6 +211,12 @@ export async function benchGoverned(o: GovernedOptions): Promise<GovernedResult>
       met: targeted && c === 32 ? ratio >= 0.5 && m.faults === 0 : null,
     };
   };
+
+  const floor = await baseline('floor', 'durable floor (bare route + one evidence record + one state row)');
+  for (const c of CONCURRENCY) {
+    const label = 'diagnostic: the bare route + one durable evidence record + one proposal row, nothing else';
+    rows.push(ratioRow(label, c, floor.get(c)!, false));
+  }
 
   // The shipped draft_assist sidecar.
   const s = await setup(o.bin, 'draft_assist', () => undefined);

@@ -21,8 +21,12 @@ const LONE_SURROGATE = /\p{Cs}/u;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the controls are exactly what must be found here.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 
-/** A well-formed string in quotes, escaped as JSON.stringify does; most strings need no escape at all. */
-function quote(s: string): string {
+/**
+ * A string value or key in quotes, escaped as JSON.stringify does (most need no escape at all); one holding a
+ * lone surrogate is not text and is refused.
+ */
+function quote(s: string, what: 'string' | 'key'): string {
+  if (LONE_SURROGATE.test(s)) throw new CanonicalJsonError(`cannot canonicalize a ${what} with a lone surrogate`);
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
@@ -38,9 +42,7 @@ function write(value: unknown, parents: object[]): string {
       // ECMAScript Number::toString is exactly RFC 8785's number form (and -0 prints as 0).
       return JSON.stringify(value);
     case 'string':
-      if (LONE_SURROGATE.test(value))
-        throw new CanonicalJsonError('cannot canonicalize a string with a lone surrogate');
-      return quote(value);
+      return quote(value, 'string');
     case 'object':
       break;
     default:
@@ -71,8 +73,7 @@ function write(value: unknown, parents: object[]): string {
     for (const key of keys) {
       const v = record[key];
       if (v === undefined) continue;
-      if (LONE_SURROGATE.test(key)) throw new CanonicalJsonError('cannot canonicalize a key with a lone surrogate');
-      out += `${first ? '' : ','}${quote(key)}:${write(v, parents)}`;
+      out += `${first ? '' : ','}${quote(key, 'key')}:${write(v, parents)}`;
       first = false;
     }
     out += '}';
