@@ -116,7 +116,8 @@ describe('notification sinks on a real sidecar', () => {
         const secret = secretFile(dir, 'webhook.key');
         webhookKey = secret.key;
         commandOut = join(dir, 'command-received.jsonl');
-        const script = commandScript(dir, 'cat >> "$1"; echo >> "$1"');
+        // Written aside and renamed into place: the test waits for the file, and must never read it half written.
+        const script = commandScript(dir, 'cat > "$1.part"; echo >> "$1.part"; mv "$1.part" "$1"');
         editConfig(dir, (cfg) => {
           cfg['notify'] = {
             consoleUrl: 'http://127.0.0.1:8765/',
